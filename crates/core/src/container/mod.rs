@@ -1,0 +1,172 @@
+//! A container handle: create (with the checked [`spec`]), run commands, shut
+//! down. The handle is cheap to share (`Arc<Container>`); every method takes
+//! `&self` so many commands can run on one container at once.
+
+pub mod spec;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::errors::Error as BollardError;
+use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions, StopContainerOptions};
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::{self, Discovery, Engine};
+use crate::error::{Error, Op, Result};
+use crate::exec::{self, ExecOptions, ExecResult};
+pub use spec::CreateOptions;
+
+/// Seconds a graceful `shutdown()` lets the main process stop before the engine
+/// kills it. The keep-alive process exits on SIGTERM at once, so this only
+/// matters for user processes that trap it.
+const STOP_GRACE_SECS: i32 = 3;
+
+/// A live container that pocket-dock created or resumed.
+#[derive(Debug)]
+pub struct Container {
+    engine: Arc<Engine>,
+    id: String,
+    name: String,
+    image: String,
+    persist: bool,
+    project: Option<String>,
+    default_timeout: Option<Duration>,
+    /// Set once `shutdown()` has begun: later commands fail fast and clearly.
+    shut_down: AtomicBool,
+}
+
+impl Container {
+    /// Creates and starts a container. Options are checked before the engine is
+    /// contacted; if the container is created but fails to start, it is removed.
+    pub async fn create(opts: CreateOptions) -> Result<Container> {
+        let discovery = Discovery { explicit: opts.socket_path.clone(), project_socket: None };
+        let spec = opts.into_spec()?;
+        let engine = engine::connect(&discovery).await?;
+        let docker = engine.docker();
+        let created = docker
+            .create_container(
+                Some(CreateContainerOptions { name: Some(spec.name.clone()), ..Default::default() }),
+                spec.body,
+            )
+            .await
+            .map_err(|e| Error::from_engine(e, Op::Create { image: &spec.image, name: &spec.name }))?;
+        if let Err(e) = docker.start_container(&created.id, None).await {
+            let _ = docker
+                .remove_container(&created.id, Some(RemoveContainerOptions { force: true, ..Default::default() }))
+                .await;
+            return Err(match Error::from_engine(e, Op::Handle { container: &spec.name }) {
+                Error::SocketCommunication { detail } | Error::Container { detail, .. } => Error::Container {
+                    container_id: spec.name.clone(),
+                    detail: format!("failed to start: {detail}"),
+                },
+                other => other,
+            });
+        }
+        Ok(Container {
+            engine,
+            id: created.id,
+            name: spec.name,
+            image: spec.image,
+            persist: spec.persist,
+            project: spec.project,
+            default_timeout: spec.default_timeout,
+            shut_down: AtomicBool::new(false),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn image(&self) -> &str {
+        &self.image
+    }
+    pub fn persist(&self) -> bool {
+        self.persist
+    }
+    pub fn project(&self) -> Option<&str> {
+        self.project.as_deref()
+    }
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+    /// The default per-command timeout (`None` = no limit).
+    pub fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
+    }
+
+    /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
+    pub async fn run(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecResult> {
+        if opts.stream != opts.detach {
+            return Err(Error::InvalidArgument(
+                "`stream` and `detach` modes are not available in this version of pocket-dock; run without them".into(),
+            ));
+        }
+        let plan = opts.plan(cmd, self.default_timeout)?;
+        self.check_open()?;
+        exec::run(&self.engine, &self.id, plan, cancel).await.map_err(|e| self.explain(e))
+    }
+
+    /// Stops the container; removes it unless it is persistent. `force` kills
+    /// instead of asking the main process to stop. Safe to call twice, and a
+    /// container already removed by someone else counts as shut down.
+    pub async fn shutdown(&self, force: bool) -> Result<()> {
+        self.shut_down.store(true, Ordering::SeqCst);
+        let docker = self.engine.docker();
+        let op = Op::Handle { container: &self.name };
+        let ignore_gone = |r: std::result::Result<(), BollardError>| match r {
+            Ok(()) => Ok(()),
+            // 304: already stopped.
+            Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Err(e) => match Error::from_engine(e, op) {
+                Error::ContainerGone { .. } => Ok(()),
+                other => Err(other),
+            },
+        };
+        if self.persist {
+            let t = if force { 0 } else { STOP_GRACE_SECS };
+            return ignore_gone(
+                docker.stop_container(&self.id, Some(StopContainerOptions { t: Some(t), ..Default::default() })).await,
+            );
+        }
+        if !force {
+            ignore_gone(
+                docker
+                    .stop_container(&self.id, Some(StopContainerOptions { t: Some(STOP_GRACE_SECS), ..Default::default() }))
+                    .await,
+            )?;
+        }
+        ignore_gone(
+            docker
+                .remove_container(&self.id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }))
+                .await,
+        )
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.shut_down.load(Ordering::SeqCst) {
+            return Err(Error::ContainerNotRunning {
+                container_id: self.name.clone(),
+                detail: "this container was shut down".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// An error that arrives after our own `shutdown()` is about the shutdown,
+    /// not about someone removing the container behind our back.
+    fn explain(&self, e: Error) -> Error {
+        match e {
+            Error::ContainerGone { .. } | Error::ContainerNotRunning { .. } if self.shut_down.load(Ordering::SeqCst) => {
+                Error::ContainerNotRunning {
+                    container_id: self.name.clone(),
+                    detail: "this container was shut down while the command ran".into(),
+                }
+            }
+            other => other,
+        }
+    }
+}

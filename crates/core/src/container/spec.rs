@@ -1,0 +1,402 @@
+//! What a container is created with: the user's [`CreateOptions`], checked and
+//! turned into the engine's create body (limits, ports, volumes, labels,
+//! hardening, the keep-alive main process).
+//!
+//! Everything here is pure: validation happens before any engine call, so bad
+//! input never leaves a container behind.
+
+use std::collections::HashMap;
+
+use bollard::models::{ContainerCreateBody, DeviceMapping, HostConfig, PortBinding};
+use rand::Rng;
+
+use crate::error::{Error, Result};
+
+/// The image used when none is given (SPEC §2).
+pub const DEFAULT_IMAGE: &str = "pocket-dock/minimal-python";
+/// Default per-command timeout, in seconds (SPEC §2).
+pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
+/// Default cap on the number of processes in a container: enough for builds,
+/// small enough to stop a fork bomb.
+pub const DEFAULT_PIDS_LIMIT: i64 = 1024;
+
+/// Labels are the only state the engine keeps for us.
+pub mod labels {
+    pub const MANAGED: &str = "pocket-dock.managed";
+    pub const PERSIST: &str = "pocket-dock.persist";
+    pub const PROJECT: &str = "pocket-dock.project";
+    pub const PROFILE: &str = "pocket-dock.profile";
+    pub const TIMEOUT: &str = "pocket-dock.timeout";
+    pub const VERSION: &str = "pocket-dock.version";
+    pub const OWNER_PID: &str = "pocket-dock.owner-pid";
+}
+
+/// The keep-alive main process. It must stop promptly on SIGTERM (a bare
+/// `sleep infinity` ignores it as PID 1 and makes every stop wait 10 s on
+/// Docker), and it must never exit by itself.
+pub const KEEPALIVE_SCRIPT: &str = "trap 'exit 0' TERM INT HUP; while :; do sleep 3600 & wait $!; done";
+
+/// Options for a new container, as the user gave them (SPEC §2 `CreateOptions`).
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub image: Option<String>,
+    pub name: Option<String>,
+    /// Default exec timeout in seconds.
+    pub timeout: Option<f64>,
+    /// `"256m"`, `"1g"`, `"512k"` or a byte count written as digits.
+    pub mem_limit: Option<String>,
+    /// 1–100 percent of one core.
+    pub cpu_percent: Option<f64>,
+    pub persist: bool,
+    /// host path → container path; a container path ending in `:ro` is read-only.
+    pub volumes: Vec<(String, String)>,
+    pub project: Option<String>,
+    pub profile: Option<String>,
+    pub devices: Vec<String>,
+    /// host port → container port (`"80"` or `"80/udp"`).
+    pub ports: Vec<(String, String)>,
+    pub socket_path: Option<String>,
+    pub env: Vec<(String, String)>,
+    pub workdir: Option<String>,
+    /// `false` ⇒ no network at all; `None` ⇒ the engine's default network.
+    pub network: Option<bool>,
+    pub labels: Vec<(String, String)>,
+}
+
+/// [`CreateOptions`] after validation: everything the engine call needs.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub image: String,
+    pub name: String,
+    pub default_timeout: Option<std::time::Duration>,
+    pub persist: bool,
+    pub project: Option<String>,
+    pub body: ContainerCreateBody,
+}
+
+impl CreateOptions {
+    /// Checks every option and builds the engine's create body.
+    pub fn into_spec(self) -> Result<ContainerSpec> {
+        let image = match self.image {
+            Some(i) if i.trim().is_empty() => return Err(invalid("`image` must not be empty")),
+            Some(i) => i,
+            None => DEFAULT_IMAGE.to_string(),
+        };
+        let name = match self.name {
+            Some(n) => {
+                check_name(&n)?;
+                n
+            }
+            None => random_name(),
+        };
+        let timeout_secs = self.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS);
+        let default_timeout = parse_timeout(timeout_secs, "timeout")?;
+        let memory = self.mem_limit.as_deref().map(parse_mem_limit).transpose()?;
+        let nano_cpus = self.cpu_percent.map(parse_cpu_percent).transpose()?;
+        let (exposed_ports, port_bindings) = parse_ports(&self.ports)?;
+        let binds = parse_volumes(&self.volumes)?;
+        let devices = parse_devices(&self.devices)?;
+        let env = parse_env(&self.env)?;
+        if let Some(w) = &self.workdir {
+            check_absolute(w, "workdir")?;
+        }
+
+        let mut label_map: HashMap<String, String> = HashMap::new();
+        for (k, v) in self.labels {
+            if k.starts_with("pocket-dock.") {
+                return Err(invalid(format!(
+                    "label {k:?} uses the reserved `pocket-dock.` prefix; choose another key"
+                )));
+            }
+            label_map.insert(k, v);
+        }
+        label_map.insert(labels::MANAGED.into(), "true".into());
+        label_map.insert(labels::PERSIST.into(), self.persist.to_string());
+        label_map.insert(labels::TIMEOUT.into(), timeout_secs.to_string());
+        label_map.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
+        label_map.insert(labels::OWNER_PID.into(), std::process::id().to_string());
+        if let Some(p) = &self.project {
+            label_map.insert(labels::PROJECT.into(), p.clone());
+        }
+        if let Some(p) = &self.profile {
+            label_map.insert(labels::PROFILE.into(), p.clone());
+        }
+
+        let host_config = HostConfig {
+            memory,
+            // No swap beyond the memory limit: the limit is what the sandbox gets.
+            memory_swap: memory,
+            nano_cpus,
+            pids_limit: Some(DEFAULT_PIDS_LIMIT),
+            security_opt: Some(vec!["no-new-privileges".into()]),
+            privileged: Some(false),
+            // An init as PID 1 reaps the orphans that killed commands leave and
+            // forwards signals, so stop is immediate.
+            init: Some(true),
+            binds: (!binds.is_empty()).then_some(binds),
+            port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
+            devices: (!devices.is_empty()).then_some(devices),
+            network_mode: (self.network == Some(false)).then(|| "none".to_string()),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(image.clone()),
+            entrypoint: Some(vec!["/bin/sh".into(), "-c".into(), KEEPALIVE_SCRIPT.into()]),
+            cmd: Some(vec![]),
+            env: (!env.is_empty()).then_some(env),
+            working_dir: self.workdir,
+            labels: Some(label_map),
+            exposed_ports: (!exposed_ports.is_empty()).then_some(exposed_ports),
+            network_disabled: (self.network == Some(false)).then_some(true),
+            host_config: Some(host_config),
+            ..Default::default()
+        };
+        Ok(ContainerSpec { image, name, default_timeout, persist: self.persist, project: self.project, body })
+    }
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::InvalidArgument(msg.into())
+}
+
+fn out_of_range(msg: impl Into<String>) -> Error {
+    Error::OutOfRange(msg.into())
+}
+
+/// `pd-` and 8 random hex digits.
+pub fn random_name() -> String {
+    format!("pd-{:08x}", rand::rng().random::<u32>())
+}
+
+/// The engine's rule for names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
+fn check_name(n: &str) -> Result<()> {
+    let mut chars = n.chars();
+    let ok_first = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
+    let ok_rest = chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok_first && ok_rest && n.len() >= 2 {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "`name` {n:?} is not a valid container name: use letters, digits, `_`, `.` and `-`, starting with a letter or digit (at least 2 characters)"
+        )))
+    }
+}
+
+/// A timeout in seconds: positive; `Infinity` means no limit.
+pub fn parse_timeout(secs: f64, what: &str) -> Result<Option<std::time::Duration>> {
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(out_of_range(format!(
+            "`{what}` must be a positive number of seconds (or Infinity for no limit), got {secs}"
+        )));
+    }
+    if secs.is_infinite() {
+        return Ok(None);
+    }
+    Ok(Some(std::time::Duration::from_secs_f64(secs)))
+}
+
+/// Parses `"256m"`, `"1g"`, `"512k"`, `"1.5g"`, `"100b"` or plain digits (bytes).
+pub fn parse_mem_limit(text: &str) -> Result<i64> {
+    let bad = || {
+        invalid(format!(
+            "`memLimit` {text:?} is not a size: use a number of bytes or a number with a unit, like \"512k\", \"256m\" or \"1g\""
+        ))
+    };
+    let t = text.trim().to_ascii_lowercase();
+    let (num, unit) = t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
+    let mult: i64 = match unit {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        _ => return Err(bad()),
+    };
+    if num.is_empty() || !num.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(bad());
+    }
+    let value: f64 = num.parse().map_err(|_| bad())?;
+    let bytes = (value * mult as f64).round();
+    // Docker refuses limits under 6 MiB; say so before the engine does.
+    const MIN: f64 = (6 << 20) as f64;
+    if !(MIN..=(i64::MAX as f64)).contains(&bytes) {
+        return Err(out_of_range(format!("`memLimit` {text:?} must be at least 6m")));
+    }
+    Ok(bytes as i64)
+}
+
+/// 1–100 percent of one core, as the engine's nano-CPUs.
+pub fn parse_cpu_percent(pct: f64) -> Result<i64> {
+    if !(1.0..=100.0).contains(&pct) {
+        return Err(out_of_range(format!("`cpuPercent` must be between 1 and 100 (percent of one core), got {pct}")));
+    }
+    Ok((pct * 10_000_000.0).round() as i64)
+}
+
+fn parse_port(text: &str, what: &str) -> Result<u16> {
+    let n: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid(format!("{what} {text:?} is not a port number")))?;
+    if !(1..=65535).contains(&n) {
+        return Err(out_of_range(format!("{what} {n} is outside 1–65535")));
+    }
+    Ok(n as u16)
+}
+
+type PortMap = HashMap<String, Option<Vec<PortBinding>>>;
+
+/// `{ "8080": "80" }` or `{ "5353": "53/udp" }` → exposed ports and bindings.
+fn parse_ports(ports: &[(String, String)]) -> Result<(Vec<String>, PortMap)> {
+    let mut exposed = Vec::new();
+    let mut bindings: PortMap = HashMap::new();
+    for (host, container) in ports {
+        let host_port = parse_port(host, "host port")?;
+        let (cport, proto) = match container.split_once('/') {
+            Some((p, proto)) => (p, proto.to_ascii_lowercase()),
+            None => (container.as_str(), "tcp".to_string()),
+        };
+        if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
+            return Err(invalid(format!("container port {container:?}: protocol must be tcp, udp or sctp")));
+        }
+        let key = format!("{}/{proto}", parse_port(cport, "container port")?);
+        if !exposed.contains(&key) {
+            exposed.push(key.clone());
+        }
+        bindings.entry(key).or_insert_with(|| Some(vec![])).get_or_insert_with(Vec::new).push(PortBinding {
+            host_ip: None,
+            host_port: Some(host_port.to_string()),
+        });
+    }
+    Ok((exposed, bindings))
+}
+
+fn check_absolute(path: &str, what: &str) -> Result<()> {
+    if path.starts_with('/') {
+        Ok(())
+    } else {
+        Err(invalid(format!("`{what}` must be an absolute path, got {path:?}")))
+    }
+}
+
+/// host → container (`"/data"` or `"/data:ro"`) → engine bind strings.
+fn parse_volumes(volumes: &[(String, String)]) -> Result<Vec<String>> {
+    volumes
+        .iter()
+        .map(|(host, container)| {
+            let (cpath, mode) = match container.rsplit_once(':') {
+                Some((p, m)) if m == "ro" || m == "rw" => (p, Some(m)),
+                _ => (container.as_str(), None),
+            };
+            check_absolute(host, "volumes host path")?;
+            check_absolute(cpath, "volumes container path")?;
+            Ok(match mode {
+                Some(m) => format!("{host}:{cpath}:{m}"),
+                None => format!("{host}:{cpath}"),
+            })
+        })
+        .collect()
+}
+
+/// `"/dev/ttyUSB0"` or `"/dev/x:/dev/y"` → device mappings (rwm).
+fn parse_devices(devices: &[String]) -> Result<Vec<DeviceMapping>> {
+    devices
+        .iter()
+        .map(|d| {
+            let (host, container) = d.split_once(':').unwrap_or((d, d));
+            check_absolute(host, "devices")?;
+            check_absolute(container, "devices")?;
+            Ok(DeviceMapping {
+                path_on_host: Some(host.into()),
+                path_in_container: Some(container.into()),
+                cgroup_permissions: Some("rwm".into()),
+            })
+        })
+        .collect()
+}
+
+/// `KEY=value` strings; keys must be non-empty and free of `=` and NUL.
+pub fn parse_env(env: &[(String, String)]) -> Result<Vec<String>> {
+    env.iter()
+        .map(|(k, v)| {
+            if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+                return Err(invalid(format!("`env` key {k:?} is not a valid variable name")));
+            }
+            Ok(format!("{k}={v}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mem_limits_parse_like_the_docker_cli() {
+        assert_eq!(parse_mem_limit("256m").unwrap(), 256 << 20);
+        assert_eq!(parse_mem_limit("1g").unwrap(), 1 << 30);
+        assert_eq!(parse_mem_limit("1.5G").unwrap(), 3 << 29);
+        assert_eq!(parse_mem_limit("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_mem_limit("8192k").unwrap(), 8 << 20);
+        assert_eq!(parse_mem_limit("67108864").unwrap(), 64 << 20);
+        assert_eq!(parse_mem_limit("lots").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(parse_mem_limit("").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(parse_mem_limit("-5m").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(parse_mem_limit("1k").unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    }
+
+    #[test]
+    fn cpu_percent_is_a_share_of_one_core() {
+        assert_eq!(parse_cpu_percent(50.0).unwrap(), 500_000_000);
+        assert_eq!(parse_cpu_percent(100.0).unwrap(), 1_000_000_000);
+        assert!(parse_cpu_percent(0.5).is_err());
+        assert!(parse_cpu_percent(101.0).is_err());
+        assert!(parse_cpu_percent(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn ports_are_checked_and_bound() {
+        let (exposed, bindings) = parse_ports(&[("8080".into(), "80".into()), ("5353".into(), "53/udp".into())]).unwrap();
+        assert!(exposed.contains(&"80/tcp".to_string()) && exposed.contains(&"53/udp".to_string()));
+        let b = bindings["80/tcp"].as_ref().unwrap();
+        assert_eq!(b[0].host_port.as_deref(), Some("8080"));
+        assert_eq!(parse_ports(&[("70000".into(), "80".into())]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        assert_eq!(parse_ports(&[("80".into(), "0".into())]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        assert_eq!(parse_ports(&[("http".into(), "80".into())]).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+    }
+
+    #[test]
+    fn spec_carries_labels_hardening_and_keepalive() {
+        let spec = CreateOptions {
+            image: Some("img".into()),
+            persist: true,
+            project: Some("proj".into()),
+            network: Some(false),
+            labels: vec![("team".into(), "a".into())],
+            ..Default::default()
+        }
+        .into_spec()
+        .unwrap();
+        assert!(spec.name.starts_with("pd-") && spec.name.len() == 11);
+        let labels = spec.body.labels.as_ref().unwrap();
+        assert_eq!(labels[labels::MANAGED], "true");
+        assert_eq!(labels[labels::PERSIST], "true");
+        assert_eq!(labels[labels::PROJECT], "proj");
+        assert_eq!(labels["team"], "a");
+        let hc = spec.body.host_config.as_ref().unwrap();
+        assert_eq!(hc.network_mode.as_deref(), Some("none"));
+        assert_eq!(hc.security_opt.as_deref(), Some(&["no-new-privileges".to_string()][..]));
+        assert_eq!(hc.pids_limit, Some(DEFAULT_PIDS_LIMIT));
+        assert_eq!(spec.default_timeout, Some(std::time::Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn reserved_labels_and_bad_names_are_refused() {
+        let reserved = CreateOptions { labels: vec![("pocket-dock.managed".into(), "false".into())], ..Default::default() };
+        assert!(reserved.into_spec().is_err());
+        let bad_name = CreateOptions { name: Some("-bad name".into()), ..Default::default() };
+        assert_eq!(bad_name.into_spec().unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        let timeout = CreateOptions { timeout: Some(0.0), ..Default::default() };
+        assert_eq!(timeout.into_spec().unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    }
+}

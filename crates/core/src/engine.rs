@@ -1,0 +1,269 @@
+//! Finding the container engine, negotiating its API version, and keeping one
+//! client per socket for the whole process.
+//!
+//! Discovery follows SPEC §2: an explicit socket, then `POCKET_DOCK_SOCKET`,
+//! `DOCKER_HOST` (unix only), the project's configured socket, Podman (rootless,
+//! rootful), Docker, then the macOS Podman-machine and Docker Desktop sockets. A
+//! candidate counts only if it answers a ping; the first that does wins.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bollard::{Docker, API_DEFAULT_VERSION};
+use once_cell::sync::Lazy;
+
+use crate::error::{Error, Op, Result};
+
+/// How long a ping may take before a socket is counted as not answering.
+/// Long enough for a loaded engine, short enough that a dead socket is reported
+/// "within a second or two".
+const PING_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Per-request timeout given to bollard. It bounds the time to the response
+/// headers only (not long streams), so it can be generous.
+const REQUEST_TIMEOUT_SECS: u64 = 300;
+
+/// Which engine is behind a socket; they differ in small ways the core hides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    Docker,
+    Podman,
+}
+
+impl EngineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Docker => "docker",
+            EngineKind::Podman => "podman",
+        }
+    }
+}
+
+/// A connected engine: one bollard client, negotiated once, shared by every
+/// container on this socket.
+#[derive(Debug)]
+pub struct Engine {
+    docker: Docker,
+    socket_path: String,
+    kind: EngineKind,
+    api_version: String,
+    engine_version: String,
+}
+
+impl Engine {
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+    pub fn socket_path(&self) -> &str {
+        &self.socket_path
+    }
+    pub fn kind(&self) -> EngineKind {
+        self.kind
+    }
+    /// The API version both sides speak, e.g. "1.41".
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+    /// The engine's own version, e.g. "20.10.24" or "4.3.1".
+    pub fn engine_version(&self) -> &str {
+        &self.engine_version
+    }
+
+    /// Checks that the engine still answers.
+    pub async fn ping(&self) -> Result<()> {
+        ping(&self.docker, &self.socket_path).await
+    }
+}
+
+/// One client per socket path. A std mutex is enough: it is held only to look up
+/// or insert, never across an await.
+static ENGINES: Lazy<Mutex<HashMap<String, Arc<Engine>>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+
+/// Where discovery looks, and why; also what the "nothing answered" error lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub path: String,
+    pub source: &'static str,
+}
+
+/// The inputs of discovery that do not come from the process environment.
+#[derive(Debug, Default, Clone)]
+pub struct Discovery {
+    /// `socketPath` given by the caller: used alone, never falls through.
+    pub explicit: Option<String>,
+    /// The `socket` of the project config, if any.
+    pub project_socket: Option<String>,
+}
+
+/// Connects to the engine chosen by [`Discovery`] and the environment.
+pub async fn connect(discovery: &Discovery) -> Result<Arc<Engine>> {
+    if let Some(path) = &discovery.explicit {
+        let path = strip_unix_scheme(path);
+        return connect_socket(&path).await;
+    }
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let candidates = candidates(
+        env("POCKET_DOCK_SOCKET").as_deref(),
+        env("DOCKER_HOST").as_deref(),
+        discovery.project_socket.as_deref(),
+        env("XDG_RUNTIME_DIR").as_deref(),
+        env("HOME").as_deref(),
+    );
+    let mut tried = Vec::new();
+    if let Some(host) = env("DOCKER_HOST").filter(|h| !h.starts_with("unix://")) {
+        tried.push(format!("DOCKER_HOST={host} (not a unix socket, skipped)"));
+    }
+    for c in candidates {
+        if !Path::new(&c.path).exists() {
+            tried.push(format!("{} ({}: no such file)", c.path, c.source));
+            continue;
+        }
+        match connect_socket(&c.path).await {
+            Ok(engine) => return Ok(engine),
+            Err(e) => tried.push(format!("{} ({}: {})", c.path, c.source, short_reason(&e))),
+        }
+    }
+    Err(Error::PodmanNotRunning { tried })
+}
+
+/// The ordered candidate sockets, from the given environment values.
+pub fn candidates(
+    pocket_dock_socket: Option<&str>,
+    docker_host: Option<&str>,
+    project_socket: Option<&str>,
+    xdg_runtime_dir: Option<&str>,
+    home: Option<&str>,
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let mut push = |path: String, source: &'static str| {
+        if !out.iter().any(|c: &Candidate| c.path == path) {
+            out.push(Candidate { path, source });
+        }
+    };
+    if let Some(p) = pocket_dock_socket {
+        push(strip_unix_scheme(p), "POCKET_DOCK_SOCKET");
+    }
+    if let Some(h) = docker_host.filter(|h| h.starts_with("unix://")) {
+        push(strip_unix_scheme(h), "DOCKER_HOST");
+    }
+    if let Some(p) = project_socket {
+        push(strip_unix_scheme(p), "project config");
+    }
+    if let Some(dir) = xdg_runtime_dir {
+        push(format!("{dir}/podman/podman.sock"), "Podman rootless");
+    }
+    push("/run/podman/podman.sock".into(), "Podman rootful");
+    push("/var/run/docker.sock".into(), "Docker");
+    if let Some(dir) = xdg_runtime_dir {
+        push(format!("{dir}/docker.sock"), "Docker rootless");
+    }
+    if let Some(home) = home {
+        push(format!("{home}/.local/share/containers/podman/machine/podman.sock"), "Podman machine");
+        push(
+            format!("{home}/.local/share/containers/podman/machine/podman-machine-default/podman.sock"),
+            "Podman machine",
+        );
+        push(format!("{home}/.docker/run/docker.sock"), "Docker Desktop");
+        push(format!("{home}/.docker/desktop/docker.sock"), "Docker Desktop");
+    }
+    out
+}
+
+fn strip_unix_scheme(p: &str) -> String {
+    p.strip_prefix("unix://").unwrap_or(p).to_string()
+}
+
+fn short_reason(e: &Error) -> String {
+    match e {
+        Error::SocketConnection { detail, .. } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Connects to one socket: reuses the cached client if it still answers,
+/// otherwise makes, pings and negotiates a new one.
+async fn connect_socket(path: &str) -> Result<Arc<Engine>> {
+    let cached = ENGINES.lock().expect("engine cache poisoned").get(path).cloned();
+    if let Some(engine) = cached {
+        engine.ping().await?;
+        return Ok(engine);
+    }
+    let op = Op::Engine { socket_path: path };
+    let docker = Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
+        .map_err(|e| Error::from_engine(e, op))?;
+    ping(&docker, path).await?;
+    // bollard sends unversioned paths, so each engine answers at its own level;
+    // negotiating still records the version for requests that need it.
+    let docker = docker.negotiate_version().await.map_err(|e| Error::from_engine(e, op))?;
+    let version = docker.version().await.map_err(|e| Error::from_engine(e, op))?;
+    let is_podman = version
+        .components
+        .iter()
+        .flatten()
+        .any(|c| c.name.to_ascii_lowercase().contains("podman"));
+    let engine = Arc::new(Engine {
+        socket_path: path.to_string(),
+        kind: if is_podman { EngineKind::Podman } else { EngineKind::Docker },
+        api_version: version.api_version.unwrap_or_default(),
+        engine_version: version.version.unwrap_or_default(),
+        docker,
+    });
+    let mut engines = ENGINES.lock().expect("engine cache poisoned");
+    Ok(engines.entry(path.to_string()).or_insert(engine).clone())
+}
+
+async fn ping(docker: &Docker, path: &str) -> Result<()> {
+    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(match Error::from_engine(e, Op::Engine { socket_path: path }) {
+            Error::SocketCommunication { detail } => {
+                Error::SocketConnection { socket_path: path.to_string(), detail }
+            }
+            other => other,
+        }),
+        Err(_) => Err(Error::SocketConnection {
+            socket_path: path.to_string(),
+            detail: format!("no answer to a ping within {} ms", PING_TIMEOUT.as_millis()),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(c: &[Candidate]) -> Vec<&str> {
+        c.iter().map(|c| c.path.as_str()).collect()
+    }
+
+    #[test]
+    fn discovery_order_follows_the_spec() {
+        let c = candidates(
+            Some("/a.sock"),
+            Some("unix:///b.sock"),
+            Some("/c.sock"),
+            Some("/run/user/1000"),
+            Some("/home/u"),
+        );
+        assert_eq!(
+            &paths(&c)[..6],
+            &[
+                "/a.sock",
+                "/b.sock",
+                "/c.sock",
+                "/run/user/1000/podman/podman.sock",
+                "/run/podman/podman.sock",
+                "/var/run/docker.sock"
+            ]
+        );
+        assert!(paths(&c).contains(&"/home/u/.docker/run/docker.sock"));
+    }
+
+    #[test]
+    fn tcp_docker_host_is_skipped_and_duplicates_collapse() {
+        let c = candidates(Some("unix:///var/run/docker.sock"), Some("tcp://1.2.3.4:2375"), None, None, None);
+        assert_eq!(paths(&c), vec!["/var/run/docker.sock", "/run/podman/podman.sock"]);
+    }
+}

@@ -1,0 +1,225 @@
+//! The one error type of pocket-dock, and the only place where engine (bollard)
+//! failures are turned into named errors.
+//!
+//! Docker and Podman answer the same situation differently (a name conflict is a
+//! 409 on Docker and a 500 "already in use" on Podman; a command in a stopped
+//! container is a 409 on Docker and a 500 "container state improper" on Podman).
+//! [`Error::from_engine`] folds those differences, using an [`Op`] that says what
+//! the failed call was about, so callers never look at status codes.
+
+use bollard::errors::Error as BollardError;
+
+/// Every failure the core reports. Each variant has a stable [`Error::code`] that
+/// the JS layer turns into the matching exported error class.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The socket exists (or was named) but nothing usable answers on it.
+    #[error("cannot connect to the container engine at {socket_path}: {detail}. Is the engine running? Start it (e.g. `systemctl start docker` or `podman system service --time=0 unix://{socket_path}`) or pass another `socketPath`.")]
+    SocketConnection { socket_path: String, detail: String },
+
+    /// The engine answered, then the conversation broke (dropped connection,
+    /// malformed answer, no answer in time).
+    #[error("the container engine stopped answering properly: {detail}")]
+    SocketCommunication { detail: String },
+
+    /// No candidate socket answered a ping.
+    #[error("no container engine answered. Tried: {}. Start one — Podman: `podman system service --time=0 unix:///run/podman/podman.sock` (or `systemctl --user start podman.socket` rootless); Docker: `systemctl start docker` (or `dockerd &`) — or set POCKET_DOCK_SOCKET / pass `socketPath`.", tried.join("; "))]
+    PodmanNotRunning { tried: Vec<String> },
+
+    /// A container-level failure that has no more specific kind (e.g. a name
+    /// already in use).
+    #[error("container {container_id}: {detail}")]
+    Container { container_id: String, detail: String },
+
+    /// No container with this name or id exists.
+    #[error("no container named {container_id}: {detail}. `listContainers()` shows the ones pocket-dock manages.")]
+    ContainerNotFound { container_id: String, detail: String },
+
+    /// The container exists but is stopped (or paused), so it cannot run commands.
+    #[error("container {container_id} is not running: {detail}. Resume it with `resumeContainer()` or create a new one.")]
+    ContainerNotRunning { container_id: String, detail: String },
+
+    /// The container this handle refers to was removed behind our back.
+    #[error("container {container_id} is gone (removed outside this handle): {detail}")]
+    ContainerGone { container_id: String, detail: String },
+
+    /// The image is not present locally (and nothing is pulled implicitly).
+    #[error("image {image} is not present on the engine: {detail}. Build it (e.g. `buildProfile()` or `docker build -t {image} .`) or load it from a tar; pocket-dock never pulls implicitly.")]
+    ImageNotFound { image: String, detail: String },
+
+    /// An image build failed (the Dockerfile's own error is in `detail`).
+    #[error("building image {image} failed: {detail}")]
+    Build { image: String, detail: String },
+
+    /// A session was used after `close()`.
+    #[error("the session is closed: {detail}")]
+    SessionClosed { detail: String },
+
+    /// A project-only operation was called outside a project.
+    #[error("not inside a pocket-dock project: {detail}. Run `pocket-dock init` first.")]
+    ProjectNotInitialized { detail: String },
+
+    /// Bad input of the wrong kind or shape (becomes a JS `TypeError`).
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    /// Bad input outside its allowed range (becomes a JS `RangeError`).
+    #[error("{0}")]
+    OutOfRange(String),
+}
+
+/// Result alias used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What an engine call was about: decides how a 404, 409 or 500 reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Op<'a> {
+    /// Talking to the engine itself (ping, version).
+    Engine { socket_path: &'a str },
+    /// Creating a container from `image`, named `name`.
+    Create { image: &'a str, name: &'a str },
+    /// Looking a container up by a name the user gave: a 404 means "not found".
+    Lookup { container: &'a str },
+    /// Acting on a container this handle created or resumed: a 404 means "gone".
+    Handle { container: &'a str },
+    /// Working with an image by name.
+    Image { image: &'a str },
+}
+
+impl Error {
+    /// The stable code of this error, shared with the JS error classes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::SocketConnection { .. } => "SOCKET_CONNECTION_ERROR",
+            Error::SocketCommunication { .. } => "SOCKET_COMMUNICATION_ERROR",
+            Error::PodmanNotRunning { .. } => "PODMAN_NOT_RUNNING",
+            Error::Container { .. } => "CONTAINER_ERROR",
+            Error::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
+            Error::ContainerNotRunning { .. } => "CONTAINER_NOT_RUNNING",
+            Error::ContainerGone { .. } => "CONTAINER_GONE",
+            Error::ImageNotFound { .. } => "IMAGE_NOT_FOUND",
+            Error::Build { .. } => "BUILD_FAILED",
+            Error::SessionClosed { .. } => "SESSION_CLOSED",
+            Error::ProjectNotInitialized { .. } => "PROJECT_NOT_INITIALIZED",
+            Error::InvalidArgument(_) => "ERR_INVALID_ARG_VALUE",
+            Error::OutOfRange(_) => "ERR_OUT_OF_RANGE",
+        }
+    }
+
+    /// Maps a failed engine call to a named error. The only place that reads
+    /// engine status codes and messages.
+    pub fn from_engine(err: BollardError, op: Op<'_>) -> Error {
+        let (status, message) = match err {
+            BollardError::DockerResponseServerError { status_code, message } => (status_code, message),
+            BollardError::RequestTimeoutError => {
+                return Error::SocketCommunication {
+                    detail: "the engine did not answer in time".into(),
+                }
+            }
+            BollardError::SocketNotFoundError(path) => {
+                return Error::SocketConnection { socket_path: path, detail: "no such socket".into() }
+            }
+            BollardError::HyperLegacyError { .. } | BollardError::IOError { .. } => {
+                let detail = describe_chain(&err);
+                return match op {
+                    Op::Engine { socket_path } => {
+                        Error::SocketConnection { socket_path: socket_path.to_string(), detail }
+                    }
+                    _ => Error::SocketCommunication { detail },
+                };
+            }
+            other => return Error::SocketCommunication { detail: describe_chain(&other) },
+        };
+        let lower = message.to_ascii_lowercase();
+        let not_running = lower.contains("is not running")
+            || lower.contains("state improper")
+            || lower.contains("is paused")
+            || lower.contains("is restarting");
+        match (op, status) {
+            (Op::Create { image, .. }, 404) => {
+                Error::ImageNotFound { image: image.to_string(), detail: message }
+            }
+            (Op::Create { name, .. }, 409) | (Op::Create { name, .. }, 500)
+                if lower.contains("already in use") || status == 409 =>
+            {
+                Error::Container { container_id: name.to_string(), detail: message }
+            }
+            (Op::Image { image }, 404) => Error::ImageNotFound { image: image.to_string(), detail: message },
+            (Op::Lookup { container }, 404) => {
+                Error::ContainerNotFound { container_id: container.to_string(), detail: message }
+            }
+            (Op::Handle { container }, 404) => {
+                Error::ContainerGone { container_id: container.to_string(), detail: message }
+            }
+            (Op::Lookup { container } | Op::Handle { container }, 409 | 500) if not_running => {
+                Error::ContainerNotRunning { container_id: container.to_string(), detail: message }
+            }
+            (Op::Lookup { container } | Op::Handle { container }, _) if status < 500 => {
+                Error::Container { container_id: container.to_string(), detail: message }
+            }
+            (_, _) => Error::SocketCommunication {
+                detail: format!("the engine answered {status}: {message}"),
+            },
+        }
+    }
+}
+
+/// Joins an error with its sources: hyper's top-level messages alone
+/// ("client error (Connect)") do not tell the user what went wrong.
+fn describe_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(status_code: u16, message: &str) -> BollardError {
+        BollardError::DockerResponseServerError { status_code, message: message.into() }
+    }
+
+    #[test]
+    fn docker_and_podman_name_conflicts_are_the_same_error() {
+        let op = Op::Create { image: "img", name: "pd-1" };
+        let docker = Error::from_engine(server(409, "Conflict. The container name \"/pd-1\" is already in use"), op);
+        let podman = Error::from_engine(server(500, "pd-1: name is already in use"), op);
+        assert_eq!(docker.code(), "CONTAINER_ERROR");
+        assert_eq!(podman.code(), "CONTAINER_ERROR");
+    }
+
+    #[test]
+    fn stopped_container_reads_the_same_on_both_engines() {
+        let op = Op::Handle { container: "c" };
+        let docker = Error::from_engine(server(409, "Container abc is not running"), op);
+        let podman = Error::from_engine(server(500, "can only create exec sessions on running containers: container state improper"), op);
+        assert_eq!(docker.code(), "CONTAINER_NOT_RUNNING");
+        assert_eq!(podman.code(), "CONTAINER_NOT_RUNNING");
+    }
+
+    #[test]
+    fn a_404_means_not_found_for_lookups_and_gone_for_handles() {
+        let lookup = Error::from_engine(server(404, "No such container: x"), Op::Lookup { container: "x" });
+        let handle = Error::from_engine(server(404, "No such container: x"), Op::Handle { container: "x" });
+        let image = Error::from_engine(server(404, "No such image: nope:latest"), Op::Create { image: "nope", name: "n" });
+        assert_eq!(lookup.code(), "CONTAINER_NOT_FOUND");
+        assert_eq!(handle.code(), "CONTAINER_GONE");
+        assert_eq!(image.code(), "IMAGE_NOT_FOUND");
+    }
+
+    #[test]
+    fn engine_failures_without_context_are_communication_errors() {
+        let e = Error::from_engine(server(500, "boom"), Op::Handle { container: "c" });
+        assert_eq!(e.code(), "SOCKET_COMMUNICATION_ERROR");
+        assert!(e.to_string().contains("boom"));
+    }
+}

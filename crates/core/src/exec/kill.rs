@@ -1,0 +1,74 @@
+//! Killing a command inside its container, with all its children.
+//!
+//! Engines have no exec-kill API, dropping the attach stream does not stop the
+//! process, and the pid that exec-inspect reports is the host's, not the
+//! container's. So every exec pocket-dock starts carries an environment marker
+//! (`POCKET_DOCK_EXEC=<id>`), and killing it means starting a second exec (as
+//! root, so it can read every process's environment) that signals each process
+//! carrying the marker *and its process group*: every exec is its own group
+//! leader on both engines, so children that dropped the variable die too.
+
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use futures::StreamExt;
+use rand::Rng;
+
+use crate::engine::Engine;
+use crate::error::{Error, Op, Result};
+
+/// The environment variable that marks an exec's processes.
+pub const MARKER_VAR: &str = "POCKET_DOCK_EXEC";
+
+/// Signals every marked process and its group. `$1` is the marker, `$2` the
+/// signal. Uses only POSIX sh, `tr`, `grep` and `kill`, so it works in busybox,
+/// Alpine and Debian images alike. (`environ` is NUL-separated and busybox's
+/// `grep -F` stops at the first NUL, hence the `tr`.)
+const KILL_SCRIPT: &str = r#"m="$1"; s="$2"
+for d in /proc/[0-9]*; do
+  p=${d#/proc/}
+  [ "$p" = "$$" ] && continue
+  if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "$m"; then
+    kill -"$s" -- "-$p" 2>/dev/null
+    kill -"$s" "$p" 2>/dev/null
+  fi
+done
+exit 0"#;
+
+/// A fresh marker value: `POCKET_DOCK_EXEC=<16 hex>`.
+pub fn new_marker() -> String {
+    format!("{MARKER_VAR}={:016x}", rand::rng().random::<u64>())
+}
+
+/// Sends `signal` (a name like `KILL`/`TERM` or a number) to every process of
+/// the exec marked `marker`, and to their process groups. Returns once the
+/// killer exec has finished.
+pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal: &str) -> Result<()> {
+    if !signal.chars().all(|c| c.is_ascii_alphanumeric()) || signal.is_empty() {
+        return Err(Error::InvalidArgument(format!("signal {signal:?} is not a signal name or number")));
+    }
+    let op = Op::Handle { container };
+    let docker = engine.docker();
+    let exec = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                user: Some("0"),
+                cmd: Some(vec!["/bin/sh", "-c", KILL_SCRIPT, "pocket-dock-kill", marker, signal]),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| Error::from_engine(e, op))?;
+    let started = docker
+        .start_exec(&exec.id, Some(StartExecOptions { detach: false, ..Default::default() }))
+        .await
+        .map_err(|e| Error::from_engine(e, op))?;
+    if let StartExecResults::Attached { mut output, .. } = started {
+        // The killer prints nothing; reading to the end waits for it to finish.
+        while let Some(frame) = output.next().await {
+            frame.map_err(|e| Error::from_engine(e, op))?;
+        }
+    }
+    Ok(())
+}

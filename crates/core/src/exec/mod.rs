@@ -1,0 +1,169 @@
+//! Running commands in a container.
+//!
+//! - [`ExecOptions`] → [`ExecPlan`]: checks per-call options and builds the argv
+//!   (`sh -c`, `python3 -c`, `node -e`), the environment (with the kill marker),
+//!   the timeout and the output cap. Pure, so bad input fails before any engine call.
+//! - [`run`]: blocking mode — start, collect under the cap, enforce the timeout
+//!   and cancellation by killing the command inside the container.
+//! - [`kill`]: the marker-based kill of a command and its children.
+//! - [`output`]: the capped collector and UTF-8 decoding.
+
+pub mod kill;
+pub mod output;
+mod run;
+
+use std::time::Duration;
+
+pub use run::run;
+
+use crate::container::spec::{parse_env, parse_timeout};
+use crate::error::{Error, Result};
+
+/// Default cap on the output kept by one command: 10 MiB (SPEC §3).
+pub const DEFAULT_MAX_OUTPUT: usize = 10 << 20;
+
+/// Per-call options of `run` (SPEC §3 `RunOptions`), as the user gave them.
+#[derive(Debug, Clone, Default)]
+pub struct ExecOptions {
+    /// Seconds; `None` ⇒ the container's default.
+    pub timeout: Option<f64>,
+    /// Bytes of stdout+stderr kept; `None` ⇒ 10 MiB.
+    pub max_output: Option<f64>,
+    /// `sh` (default), `bash`, `python`, `node`.
+    pub lang: Option<String>,
+    pub env: Vec<(String, String)>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    /// Bytes fed to the command's stdin, then closed.
+    pub stdin: Option<Vec<u8>>,
+    pub stream: bool,
+    pub detach: bool,
+}
+
+/// A checked, ready-to-start command.
+#[derive(Debug, Clone)]
+pub struct ExecPlan {
+    pub argv: Vec<String>,
+    /// `KEY=value`, the kill marker included.
+    pub env: Vec<String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub stdin: Option<Vec<u8>>,
+    /// `None` ⇒ no limit.
+    pub timeout: Option<Duration>,
+    pub max_output: usize,
+    /// `POCKET_DOCK_EXEC=<id>`: how [`kill::kill_marked`] finds the processes.
+    pub marker: String,
+}
+
+/// The outcome of a finished command (SPEC §4 `ExecResult`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecResult {
+    /// The command's exit code; -1 when it was timed out or cancelled.
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
+    pub duration_ms: f64,
+    pub timed_out: bool,
+    pub truncated: bool,
+    /// Cancelled by the caller (an AbortSignal): the command was killed.
+    pub cancelled: bool,
+}
+
+impl ExecResult {
+    /// `exitCode === 0 && !timedOut`.
+    pub fn ok(&self) -> bool {
+        self.exit_code == 0 && !self.timed_out && !self.cancelled
+    }
+}
+
+impl ExecOptions {
+    /// Checks the options and builds the plan for `cmd`.
+    pub fn plan(self, cmd: &str, default_timeout: Option<Duration>) -> Result<ExecPlan> {
+        if self.stream && self.detach {
+            return Err(Error::InvalidArgument(
+                "`stream` and `detach` cannot be used together: pick one mode".into(),
+            ));
+        }
+        let argv = match self.lang.as_deref().unwrap_or("sh") {
+            "sh" => vec!["/bin/sh".into(), "-c".into(), cmd.into()],
+            "bash" => vec!["bash".into(), "-c".into(), cmd.into()],
+            "python" | "python3" => vec!["python3".into(), "-c".into(), cmd.into()],
+            "node" | "javascript" | "js" => vec!["node".into(), "-e".into(), cmd.into()],
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "`lang` {other:?} is not supported: use \"sh\", \"bash\", \"python\" or \"node\""
+                )))
+            }
+        };
+        if cmd.contains('\0') {
+            return Err(Error::InvalidArgument("the command contains a NUL byte".into()));
+        }
+        let timeout = match self.timeout {
+            Some(secs) => parse_timeout(secs, "timeout")?,
+            None => default_timeout,
+        };
+        let max_output = match self.max_output {
+            None => DEFAULT_MAX_OUTPUT,
+            Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 => n as usize,
+            Some(n) if n == f64::INFINITY => usize::MAX,
+            Some(n) => {
+                return Err(Error::OutOfRange(format!(
+                    "`maxOutput` must be a whole number of bytes ≥ 0, got {n}"
+                )))
+            }
+        };
+        if let Some(w) = &self.workdir {
+            if !w.starts_with('/') {
+                return Err(Error::InvalidArgument(format!("`workdir` must be an absolute path, got {w:?}")));
+            }
+        }
+        let marker = kill::new_marker();
+        let mut env = parse_env(&self.env)?;
+        env.push(marker.clone());
+        Ok(ExecPlan {
+            argv,
+            env,
+            workdir: self.workdir,
+            user: self.user.filter(|u| !u.is_empty()),
+            stdin: self.stdin,
+            timeout,
+            max_output,
+            marker,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_map_to_their_interpreters() {
+        let plan = |lang: &str| ExecOptions { lang: Some(lang.into()), ..Default::default() }.plan("x", None).unwrap().argv;
+        assert_eq!(plan("sh"), ["/bin/sh", "-c", "x"]);
+        assert_eq!(plan("python"), ["python3", "-c", "x"]);
+        assert_eq!(plan("node"), ["node", "-e", "x"]);
+        let bad = ExecOptions { lang: Some("cobol".into()), ..Default::default() }.plan("x", None);
+        assert_eq!(bad.unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+    }
+
+    #[test]
+    fn stream_with_detach_is_refused() {
+        let e = ExecOptions { stream: true, detach: true, ..Default::default() }.plan("x", None).unwrap_err();
+        assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE");
+    }
+
+    #[test]
+    fn timeouts_and_caps_are_checked() {
+        let default = Some(Duration::from_secs(30));
+        let p = ExecOptions::default().plan("x", default).unwrap();
+        assert_eq!((p.timeout, p.max_output), (default, DEFAULT_MAX_OUTPUT));
+        assert!(p.env.iter().any(|e| e.starts_with("POCKET_DOCK_EXEC=")));
+        let p = ExecOptions { timeout: Some(f64::INFINITY), ..Default::default() }.plan("x", default).unwrap();
+        assert_eq!(p.timeout, None);
+        for bad in [ExecOptions { timeout: Some(-1.0), ..Default::default() }, ExecOptions { max_output: Some(1.5), ..Default::default() }] {
+            assert_eq!(bad.plan("x", default).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        }
+    }
+}

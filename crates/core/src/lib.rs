@@ -1,0 +1,28 @@
+//! pocket_dock_core: local container sandboxes on Docker or Podman, with no napi
+//! in sight (the Node binding in the repository root only converts types).
+//!
+//! Map of the components:
+//! - [`engine`]: finds the engine socket (SPEC §2 order), negotiates the API
+//!   version, keeps one client per socket for the whole process.
+//! - [`error`]: the one [`Error`] enum with stable codes; the only place engine
+//!   answers (404/409/500, Docker's and Podman's wordings) become named errors.
+//! - [`container`]: the create spec (limits, ports, volumes, labels, hardening,
+//!   keep-alive main process) and the [`Container`] handle's lifecycle.
+//! - [`exec`]: running commands — blocking mode, the output cap, UTF-8
+//!   decoding, and killing a timed-out or cancelled command inside the container.
+//! - [`image`]: building images offline from a local directory.
+//!
+//! Every call is async and runtime-agnostic beyond tokio: the binding drives it
+//! on napi's one shared tokio runtime.
+
+pub mod container;
+pub mod engine;
+pub mod error;
+pub mod exec;
+pub mod image;
+
+pub use container::{Container, CreateOptions};
+pub use engine::{Discovery, Engine, EngineKind};
+pub use error::{Error, Result};
+pub use exec::{ExecOptions, ExecResult};
+pub use tokio_util::sync::CancellationToken;

@@ -1,0 +1,59 @@
+//! Shared set-up of the integration tests: the engine (POCKET_DOCK_SOCKET or
+//! discovery) and the offline busybox test image, built once per engine.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pocket_dock_core::{engine, image, Container, CreateOptions, Discovery, Engine};
+use tokio::sync::OnceCell;
+
+pub const TEST_IMAGE: &str = "pocket-dock-test/busybox:latest";
+
+static READY: OnceCell<Arc<Engine>> = OnceCell::const_new();
+
+/// The engine under test, with the test image present.
+pub async fn engine() -> Arc<Engine> {
+    READY
+        .get_or_init(|| async {
+            let engine = engine::connect(&Discovery::default()).await.expect("no engine answers: run scripts/start-engines.sh");
+            if !image::exists(&engine, TEST_IMAGE).await.unwrap() {
+                let dir = tempdir();
+                let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-image-context.sh");
+                let status = std::process::Command::new("bash").arg(script).arg(&dir).status().unwrap();
+                assert!(status.success(), "test-image-context.sh failed");
+                image::build_from_dir(&engine, &dir, TEST_IMAGE, |_| {}).await.unwrap();
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            engine
+        })
+        .await
+        .clone()
+}
+
+pub fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pd-core-test-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+pub fn options() -> CreateOptions {
+    CreateOptions {
+        image: Some(TEST_IMAGE.into()),
+        socket_path: std::env::var("POCKET_DOCK_SOCKET").ok(),
+        labels: vec![("pocket-dock-test".into(), "core".into())],
+        ..Default::default()
+    }
+}
+
+/// A container of the test image; the test must `shutdown(true)` it.
+pub async fn container() -> Container {
+    engine().await;
+    Container::create(options()).await.expect("create test container")
+}
