@@ -1,1 +1,299 @@
+//! The Node binding of pocket-dock. It only converts: JS option objects into the
+//! core's types, core results into JS objects, and core errors into one
+//! structured JS error (see [`to_js_error`]) that `lib/errors.ts` turns into the
+//! exported error classes. All behaviour lives in `crates/core`.
+//!
+//! Every async call runs on napi's one shared tokio runtime (feature `tokio_rt`).
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Buffer, Either, PromiseRaw};
+use napi::{Env, Status};
+use napi_derive::napi;
+use pocket_dock_core as core;
+use pocket_dock_core::CancellationToken;
+
+/// Prefix of the message of every error the binding throws; `lib/errors.ts`
+/// parses the JSON that follows.
+const ERROR_PREFIX: &str = "POCKET_DOCK_ERROR:";
+
+/// Turns a core error into a JS error carrying `{ code, message, ...fields }` as
+/// JSON, so the TypeScript layer can build a real error class with fields.
+fn to_js_error(e: core::Error) -> napi::Error {
+    use core::Error as E;
+    let mut fields = serde_json::json!({ "code": e.code(), "message": e.to_string() });
+    let extra = match &e {
+        E::SocketConnection { socket_path, detail } => serde_json::json!({ "socketPath": socket_path, "detail": detail }),
+        E::SocketCommunication { detail } => serde_json::json!({ "detail": detail }),
+        E::PodmanNotRunning { tried } => serde_json::json!({ "tried": tried }),
+        E::Container { container_id, detail }
+        | E::ContainerNotFound { container_id, detail }
+        | E::ContainerNotRunning { container_id, detail }
+        | E::ContainerGone { container_id, detail } => {
+            serde_json::json!({ "containerId": container_id, "detail": detail })
+        }
+        E::ImageNotFound { image, detail } | E::Build { image, detail } => {
+            serde_json::json!({ "image": image, "detail": detail })
+        }
+        E::SessionClosed { detail } | E::ProjectNotInitialized { detail } => serde_json::json!({ "detail": detail }),
+        E::InvalidArgument(_) | E::OutOfRange(_) => serde_json::json!({}),
+    };
+    if let (Some(f), serde_json::Value::Object(extra)) = (fields.as_object_mut(), extra) {
+        f.extend(extra);
+    }
+    napi::Error::new(Status::GenericFailure, format!("{ERROR_PREFIX}{fields}"))
+}
+
+type Result<T> = std::result::Result<T, napi::Error>;
+
+fn pairs(map: Option<HashMap<String, String>>) -> Vec<(String, String)> {
+    map.map(|m| m.into_iter().collect()).unwrap_or_default()
+}
+
+/// `CreateOptions` as it crosses from JS (see `lib/types.ts` for the docs).
+#[napi(object)]
+pub struct NativeCreateOptions {
+    pub image: Option<String>,
+    pub name: Option<String>,
+    pub timeout: Option<f64>,
+    pub mem_limit: Option<Either<String, f64>>,
+    pub cpu_percent: Option<f64>,
+    pub persist: Option<bool>,
+    pub volumes: Option<HashMap<String, String>>,
+    pub project: Option<String>,
+    pub profile: Option<String>,
+    pub devices: Option<Vec<String>>,
+    pub ports: Option<HashMap<String, Either<f64, String>>>,
+    pub socket_path: Option<String>,
+    pub env: Option<HashMap<String, String>>,
+    pub workdir: Option<String>,
+    pub network: Option<bool>,
+    pub labels: Option<HashMap<String, String>>,
+}
+
+impl From<NativeCreateOptions> for core::CreateOptions {
+    fn from(o: NativeCreateOptions) -> Self {
+        let number = |n: f64| if n.fract() == 0.0 && n.is_finite() { format!("{n:.0}") } else { n.to_string() };
+        core::CreateOptions {
+            image: o.image,
+            name: o.name,
+            timeout: o.timeout,
+            mem_limit: o.mem_limit.map(|m| match m {
+                Either::A(text) => text,
+                Either::B(bytes) => number(bytes),
+            }),
+            cpu_percent: o.cpu_percent,
+            persist: o.persist.unwrap_or(false),
+            volumes: pairs(o.volumes),
+            project: o.project,
+            profile: o.profile,
+            devices: o.devices.unwrap_or_default(),
+            ports: o
+                .ports
+                .map(|m| {
+                    m.into_iter()
+                        .map(|(host, c)| (host, match c {
+                            Either::A(n) => number(n),
+                            Either::B(s) => s,
+                        }))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            socket_path: o.socket_path,
+            env: pairs(o.env),
+            workdir: o.workdir,
+            network: o.network,
+            labels: pairs(o.labels),
+        }
+    }
+}
+
+/// `RunOptions` as it crosses from JS; `stdin` arrives as a Buffer.
+#[napi(object)]
+pub struct NativeRunOptions {
+    pub timeout: Option<f64>,
+    pub max_output: Option<f64>,
+    pub lang: Option<String>,
+    pub env: Option<HashMap<String, String>>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub stdin: Option<Buffer>,
+    pub stream: Option<bool>,
+    pub detach: Option<bool>,
+}
+
+impl From<NativeRunOptions> for core::ExecOptions {
+    fn from(o: NativeRunOptions) -> Self {
+        core::ExecOptions {
+            timeout: o.timeout,
+            max_output: o.max_output,
+            lang: o.lang,
+            env: pairs(o.env),
+            workdir: o.workdir,
+            user: o.user,
+            stdin: o.stdin.map(|b| b.to_vec()),
+            stream: o.stream.unwrap_or(false),
+            detach: o.detach.unwrap_or(false),
+        }
+    }
+}
+
+/// The outcome of a command; `lib/` wraps it in the `ExecResult` class.
+#[napi(object)]
+pub struct NativeExecResult {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
+    pub duration_ms: f64,
+    pub timed_out: bool,
+    pub truncated: bool,
+    pub cancelled: bool,
+}
+
+impl From<core::ExecResult> for NativeExecResult {
+    fn from(r: core::ExecResult) -> Self {
+        NativeExecResult {
+            exit_code: r.exit_code,
+            stdout: r.stdout,
+            stderr: r.stderr,
+            duration_ms: r.duration_ms,
+            timed_out: r.timed_out,
+            truncated: r.truncated,
+            cancelled: r.cancelled,
+        }
+    }
+}
+
+/// A cancellation handle the TS layer ties to an `AbortSignal`.
+#[napi]
+pub struct CancelToken(CancellationToken);
+
+#[napi]
+impl CancelToken {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        CancelToken(CancellationToken::new())
+    }
+
+    #[napi]
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+}
+
+/// A container handle; `lib/container.ts` wraps it as `AsyncContainer`.
+#[napi]
+pub struct NativeContainer {
+    inner: Arc<core::Container>,
+}
+
+#[napi]
+impl NativeContainer {
+    #[napi(getter)]
+    pub fn container_id(&self) -> String {
+        self.inner.id().to_string()
+    }
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name().to_string()
+    }
+    #[napi(getter)]
+    pub fn socket_path(&self) -> String {
+        self.inner.engine().socket_path().to_string()
+    }
+    #[napi(getter)]
+    pub fn engine_kind(&self) -> String {
+        self.inner.engine().kind().as_str().to_string()
+    }
+    #[napi(getter)]
+    pub fn persist(&self) -> bool {
+        self.inner.persist()
+    }
+    #[napi(getter)]
+    pub fn project(&self) -> Option<String> {
+        self.inner.project().map(str::to_string)
+    }
+
+    /// Runs a command to completion; `cancel` kills it early.
+    #[napi(ts_return_type = "Promise<NativeExecResult>")]
+    pub fn run<'env>(
+        &self,
+        env: &'env Env,
+        cmd: String,
+        opts: Option<NativeRunOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<PromiseRaw<'env, NativeExecResult>> {
+        let inner = self.inner.clone();
+        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let token = cancel.map(|c| c.0.clone()).unwrap_or_default();
+        env.spawn_future(async move {
+            inner.run(&cmd, opts, token).await.map(Into::into).map_err(to_js_error)
+        })
+    }
+
+    /// Stops and removes the container (stop only when persistent).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn shutdown<'env>(&self, env: &'env Env, force: Option<bool>) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.shutdown(force.unwrap_or(false)).await.map_err(to_js_error) })
+    }
+}
+
+/// Creates and starts a container.
+#[napi]
+pub async fn create_container(opts: Option<NativeCreateOptions>) -> Result<NativeContainer> {
+    let opts: core::CreateOptions = opts.map(Into::into).unwrap_or_default();
+    let container = core::Container::create(opts).await.map_err(to_js_error)?;
+    Ok(NativeContainer { inner: Arc::new(container) })
+}
+
+/// Which engine answers, and how (for the demo, tests and benchmarks).
+#[napi(object)]
+pub struct NativeEngineInfo {
+    pub socket_path: String,
+    pub kind: String,
+    pub api_version: String,
+    pub version: String,
+}
+
+async fn engine(socket_path: Option<String>) -> Result<Arc<core::Engine>> {
+    core::engine::connect(&core::Discovery { explicit: socket_path, project_socket: None })
+        .await
+        .map_err(to_js_error)
+}
+
+/// Discovers (or connects to) the engine and describes it.
+#[napi]
+pub async fn engine_info(socket_path: Option<String>) -> Result<NativeEngineInfo> {
+    let e = engine(socket_path).await?;
+    Ok(NativeEngineInfo {
+        socket_path: e.socket_path().to_string(),
+        kind: e.kind().as_str().to_string(),
+        api_version: e.api_version().to_string(),
+        version: e.engine_version().to_string(),
+    })
+}
+
+/// Builds the Dockerfile in `dir` into `tag`, offline; returns the image id.
+#[napi]
+pub async fn build_image(dir: String, tag: String, socket_path: Option<String>) -> Result<String> {
+    let e = engine(socket_path).await?;
+    core::image::build_from_dir(&e, &PathBuf::from(dir), &tag, |_| {}).await.map_err(to_js_error)
+}
+
+/// Whether an image is present on the engine.
+#[napi]
+pub async fn image_exists(image: String, socket_path: Option<String>) -> Result<bool> {
+    let e = engine(socket_path).await?;
+    core::image::exists(&e, &image).await.map_err(to_js_error)
+}
+
+/// Removes an image.
+#[napi]
+pub async fn remove_image(image: String, socket_path: Option<String>) -> Result<()> {
+    let e = engine(socket_path).await?;
+    core::image::remove(&e, &image).await.map_err(to_js_error)
+}

@@ -1,0 +1,223 @@
+/**
+ * The error classes of pocket-dock (SPEC §8), and the one place where failures
+ * coming from the native binding become instances of them.
+ *
+ * The binding throws errors whose message is `POCKET_DOCK_ERROR:` + JSON
+ * (`{ code, message, ...fields }`); {@link fromNative} reads that and builds the
+ * matching class, so `instanceof` and `err.code` work everywhere.
+ */
+
+const NATIVE_PREFIX = 'POCKET_DOCK_ERROR:'
+
+/** Fields the native layer may attach to an error. */
+interface NativeFields {
+  code: string
+  message: string
+  socketPath?: string
+  detail?: string
+  tried?: string[]
+  containerId?: string
+  image?: string
+}
+
+/** Base class of every error pocket-dock throws (besides `TypeError`/`RangeError` for bad input). */
+export class PocketDockError extends Error {
+  /** A stable, machine-readable code, e.g. `CONTAINER_NOT_FOUND`. */
+  readonly code: string = 'POCKET_DOCK_ERROR'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** Something went wrong talking to the engine's socket. */
+export class SocketError extends PocketDockError {
+  override readonly code: string = 'SOCKET_ERROR'
+}
+
+/** The engine socket could not be reached (nothing listens, no permission, no answer). */
+export class SocketConnectionError extends SocketError {
+  override readonly code: string = 'SOCKET_CONNECTION_ERROR'
+  constructor(
+    message: string,
+    readonly socketPath: string,
+    readonly detail: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The engine answered, then the conversation failed. */
+export class SocketCommunicationError extends SocketError {
+  override readonly code: string = 'SOCKET_COMMUNICATION_ERROR'
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message)
+  }
+}
+
+/** No engine socket answered; `tried` lists every place that was checked. */
+export class PodmanNotRunning extends SocketError {
+  override readonly code: string = 'PODMAN_NOT_RUNNING'
+  constructor(
+    message: string,
+    readonly tried: string[],
+  ) {
+    super(message)
+  }
+}
+
+/** A container-level failure (e.g. a name already in use). */
+export class ContainerError extends PocketDockError {
+  override readonly code: string = 'CONTAINER_ERROR'
+  constructor(
+    message: string,
+    readonly containerId: string,
+    readonly detail: string,
+  ) {
+    super(message)
+  }
+}
+
+/** No container with that name or id exists. */
+export class ContainerNotFound extends ContainerError {
+  override readonly code: string = 'CONTAINER_NOT_FOUND'
+}
+
+/** The container exists but is not running (stopped, or shut down by this handle). */
+export class ContainerNotRunning extends ContainerError {
+  override readonly code: string = 'CONTAINER_NOT_RUNNING'
+}
+
+/** The container was removed behind this handle's back. */
+export class ContainerGone extends ContainerError {
+  override readonly code: string = 'CONTAINER_GONE'
+}
+
+/** The image is not present on the engine (pocket-dock never pulls implicitly). */
+export class ImageNotFound extends PocketDockError {
+  override readonly code: string = 'IMAGE_NOT_FOUND'
+  constructor(
+    message: string,
+    readonly image: string,
+  ) {
+    super(message)
+  }
+}
+
+/** An image build failed; `detail` holds the build's own error. */
+export class ImageBuildError extends PocketDockError {
+  override readonly code: string = 'BUILD_FAILED'
+  constructor(
+    message: string,
+    readonly image: string,
+    readonly detail: string,
+  ) {
+    super(message)
+  }
+}
+
+/** A session was used after `close()`. */
+export class SessionClosed extends PocketDockError {
+  override readonly code: string = 'SESSION_CLOSED'
+}
+
+/** A project-only operation was called outside a pocket-dock project. */
+export class ProjectNotInitialized extends PocketDockError {
+  override readonly code: string = 'PROJECT_NOT_INITIALIZED'
+}
+
+/**
+ * Thrown when an `AbortSignal` stops a command. Like Node's own `AbortError`
+ * (`name: 'AbortError'`, `code: 'ABORT_ERR'`), with the signal's reason as
+ * `cause` and what the command printed before it was killed as `result`.
+ */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR'
+  constructor(
+    reason: unknown,
+    readonly result?: import('./exec-result').ExecResult,
+  ) {
+    super('The operation was aborted', { cause: reason })
+    this.name = 'AbortError'
+  }
+}
+
+/** napi's own argument-conversion statuses: the caller passed a wrong type. */
+const NAPI_TYPE_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+])
+
+function withCode<E extends Error>(err: E, code: string): E {
+  return Object.assign(err, { code })
+}
+
+/** Turns whatever the native binding threw into pocket-dock's error classes. */
+export function fromNative(err: unknown): unknown {
+  if (!(err instanceof Error)) return err
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && NAPI_TYPE_STATUSES.has(code)) {
+    return withCode(new TypeError(`invalid argument: ${err.message}`), 'ERR_INVALID_ARG_TYPE')
+  }
+  if (!err.message.startsWith(NATIVE_PREFIX)) return err
+  let f: NativeFields
+  try {
+    f = JSON.parse(err.message.slice(NATIVE_PREFIX.length)) as NativeFields
+  } catch {
+    return err
+  }
+  const m = f.message
+  const detail = f.detail ?? ''
+  switch (f.code) {
+    case 'SOCKET_CONNECTION_ERROR':
+      return new SocketConnectionError(m, f.socketPath ?? '', detail)
+    case 'SOCKET_COMMUNICATION_ERROR':
+      return new SocketCommunicationError(m, detail)
+    case 'PODMAN_NOT_RUNNING':
+      return new PodmanNotRunning(m, f.tried ?? [])
+    case 'CONTAINER_ERROR':
+      return new ContainerError(m, f.containerId ?? '', detail)
+    case 'CONTAINER_NOT_FOUND':
+      return new ContainerNotFound(m, f.containerId ?? '', detail)
+    case 'CONTAINER_NOT_RUNNING':
+      return new ContainerNotRunning(m, f.containerId ?? '', detail)
+    case 'CONTAINER_GONE':
+      return new ContainerGone(m, f.containerId ?? '', detail)
+    case 'IMAGE_NOT_FOUND':
+      return new ImageNotFound(m, f.image ?? '')
+    case 'BUILD_FAILED':
+      return new ImageBuildError(m, f.image ?? '', detail)
+    case 'SESSION_CLOSED':
+      return new SessionClosed(m)
+    case 'PROJECT_NOT_INITIALIZED':
+      return new ProjectNotInitialized(m)
+    case 'ERR_OUT_OF_RANGE':
+      return withCode(new RangeError(m), f.code)
+    case 'ERR_INVALID_ARG_VALUE':
+      return withCode(new TypeError(m), f.code)
+    default:
+      return new PocketDockError(m)
+  }
+}
+
+/**
+ * Calls into the binding and rethrows its failures (thrown synchronously while
+ * converting arguments, or rejected later) as pocket-dock errors.
+ */
+export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    throw fromNative(err)
+  }
+}

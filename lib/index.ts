@@ -1,0 +1,2 @@
+/** `pocket-dock`: the async API, the same exports as `pocket-dock/async`. */
+export * from './async'
