@@ -297,3 +297,12 @@ pub async fn remove_image(image: String, socket_path: Option<String>) -> Result<
     let e = engine(socket_path).await?;
     core::image::remove(&e, &image).await.map_err(to_js_error)
 }
+
+/// Force-removes the managed containers carrying label `key` (`key=value` when
+/// `value` is given); returns the count. Used to clean up after tests.
+#[napi]
+pub async fn remove_labelled(key: String, value: Option<String>, socket_path: Option<String>) -> Result<u32> {
+    let e = engine(socket_path).await?;
+    let n = core::persist::remove_labelled(&e, &key, value.as_deref()).await.map_err(to_js_error)?;
+    Ok(n as u32)
+}

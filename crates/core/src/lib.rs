@@ -11,6 +11,7 @@
 //! - [`exec`]: running commands — blocking mode, the output cap, UTF-8
 //!   decoding, and killing a timed-out or cancelled command inside the container.
 //! - [`image`]: building images offline from a local directory.
+//! - [`persist`]: finding and removing managed containers by label.
 //!
 //! Every call is async and runtime-agnostic beyond tokio: the binding drives it
 //! on napi's one shared tokio runtime.
@@ -20,6 +21,7 @@ pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod image;
+pub mod persist;
 
 pub use container::{Container, CreateOptions};
 pub use engine::{Discovery, Engine, EngineKind};

@@ -1,0 +1,31 @@
+// The whole test suite on one engine: the core's Rust tests (unit and
+// integration) and the JS/TS tests of the public API, both against the real
+// engine. The engine is POCKET_DOCK_SOCKET if set, else the one discovery picks.
+// Builds the offline test image first and removes it (and any container a
+// failed test left) at the end.
+import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ensureImage, removeImage } from './test-image.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const native = createRequire(import.meta.url)('../binding.js')
+
+const engine = await native.engineInfo(process.env.POCKET_DOCK_SOCKET || undefined)
+console.log(`pocket-dock tests on ${engine.kind} ${engine.version} (API ${engine.apiVersion}) at ${engine.socketPath}`)
+const env = { ...process.env, POCKET_DOCK_SOCKET: engine.socketPath }
+const builtHere = await ensureImage(undefined, engine.socketPath)
+
+const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' }).status === 0
+let ok = run('cargo', ['test', '-p', 'pocket_dock_core'])
+const files = readdirSync(join(root, '__test__'))
+  .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.mjs') || f.endsWith('.test.cjs'))
+  .map((f) => join('__test__', f))
+ok = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]) && ok
+
+const leftovers = await native.removeLabelled('pocket-dock-test', undefined, engine.socketPath)
+if (leftovers) console.log(`pocket-dock: removed ${leftovers} container(s) that failed tests left behind`)
+if (builtHere || process.env.CI) await removeImage(undefined, engine.socketPath)
+process.exit(ok ? 0 : 1)
