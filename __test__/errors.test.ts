@@ -36,11 +36,14 @@ describe('bad input', () => {
   for (const [what, opts, kind] of badCreate) {
     it(`createNewContainer rejects ${what} with ${kind.name} before contacting the engine`, async () => {
       // A socket that does not exist: reaching the engine would be a SocketConnectionError.
-      await assert.rejects(createNewContainer({ ...testOptions(opts), socketPath: '/nonexistent/pd.sock' }), (e: unknown) => {
-        assert.ok(e instanceof kind, `${what}: got ${e}`)
-        assert.match((e as { code: string }).code, /^ERR_/)
-        return true
-      })
+      await assert.rejects(
+        createNewContainer({ ...testOptions(opts), socketPath: '/nonexistent/pd.sock' }),
+        (e: unknown) => {
+          assert.ok(e instanceof kind, `${what}: got ${e}`)
+          assert.match((e as unknown as { code: string }).code, /^ERR_/)
+          return true
+        },
+      )
     })
   }
 
@@ -76,12 +79,15 @@ describe('bad input', () => {
 describe('engine failures', () => {
   it('a missing image is ImageNotFound and leaves no container', async () => {
     const name = `pd-noimg-${process.pid}-${Date.now()}`
-    await assert.rejects(createNewContainer(testOptions({ image: 'pocket-dock-test/no-such-image:1', name })), (e: unknown) => {
-      assert.ok(e instanceof ImageNotFound && e instanceof PocketDockError)
-      assert.equal(e.code, 'IMAGE_NOT_FOUND')
-      assert.equal(e.image, 'pocket-dock-test/no-such-image:1')
-      return true
-    })
+    await assert.rejects(
+      createNewContainer(testOptions({ image: 'pocket-dock-test/no-such-image:1', name })),
+      (e: unknown) => {
+        assert.ok(e instanceof ImageNotFound && e instanceof PocketDockError)
+        assert.equal(e.code, 'IMAGE_NOT_FOUND')
+        assert.equal(e.image, 'pocket-dock-test/no-such-image:1')
+        return true
+      },
+    )
     const c = await newContainer({ name })
     await c.shutdown()
   })
@@ -89,7 +95,10 @@ describe('engine failures', () => {
   it('a name already in use is a ContainerError', async () => {
     const c = await newContainer()
     try {
-      await assert.rejects(newContainer({ name: c.name }), (e: unknown) => e instanceof ContainerError && e.code === 'CONTAINER_ERROR')
+      await assert.rejects(
+        newContainer({ name: c.name }),
+        (e: unknown) => e instanceof ContainerError && e.code === 'CONTAINER_ERROR',
+      )
     } finally {
       await c.shutdown({ force: true })
     }

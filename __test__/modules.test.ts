@@ -9,7 +9,10 @@ const require = createRequire(__filename)
 
 describe('modules', () => {
   it('require and import of pocket-dock and pocket-dock/async export the same names', async () => {
-    const names = (m: object) => Object.keys(m).filter((k) => k !== 'default' && k !== '__esModule').sort()
+    const names = (m: object) =>
+      Object.keys(m)
+        .filter((k) => k !== 'default' && k !== '__esModule')
+        .sort()
     const cjs = names(require('pocket-dock'))
     const cjsAsync = names(require('pocket-dock/async'))
     const esm = names(await import('pocket-dock'))
@@ -22,7 +25,15 @@ describe('modules', () => {
 
   it('an ESM program can import named exports', async () => {
     const { execFileSync } = await import('node:child_process')
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', "import { createNewContainer, ContainerGone } from 'pocket-dock'; console.log(typeof createNewContainer, typeof ContainerGone)"], { encoding: 'utf8' })
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { createNewContainer, ContainerGone } from 'pocket-dock'; console.log(typeof createNewContainer, typeof ContainerGone)",
+      ],
+      { encoding: 'utf8' },
+    )
     assert.equal(out.trim(), 'function function')
   })
 

@@ -50,7 +50,9 @@ describe('run (blocking)', () => {
 
   it('keeps multi-byte UTF-8 intact, even split across frames', async () => {
     // Print each byte of "é€😀" with its own printf, so the engine frames them apart.
-    const r = await c.run(`for b in '\\303' '\\251' '\\342' '\\202' '\\254' '\\360' '\\237' '\\230' '\\200'; do printf "$b"; sleep 0.01; done`)
+    const r = await c.run(
+      `for b in '\\303' '\\251' '\\342' '\\202' '\\254' '\\360' '\\237' '\\230' '\\200'; do printf "$b"; sleep 0.01; done`,
+    )
     assert.equal(r.stdout, 'é€😀')
   })
 
@@ -61,7 +63,9 @@ describe('run (blocking)', () => {
   })
 
   it('50 parallel runs on one container each get their own output', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => c.run(`echo out-${i}; echo err-${i} >&2; exit ${i % 5}`)))
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => c.run(`echo out-${i}; echo err-${i} >&2; exit ${i % 5}`)),
+    )
     results.forEach((r, i) => {
       assert.equal(r.stdout, `out-${i}\n`)
       assert.equal(r.stderr, `err-${i}\n`)

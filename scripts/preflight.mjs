@@ -56,15 +56,22 @@ if (socket && hasBusybox()) {
   console.log(`pocket-dock: engine at ${socket}`)
   process.exit(0)
 }
-const missing = [!socket && 'no container engine answers (tried ' + candidates().join(', ') + ')', !hasBusybox() && '/bin/busybox (Debian busybox-static, used to build the offline image) is missing'].filter(Boolean)
+const missing = [
+  !socket && 'no container engine answers (tried ' + candidates().join(', ') + ')',
+  !hasBusybox() && '/bin/busybox (Debian busybox-static, used to build the offline image) is missing',
+].filter(Boolean)
 console.log(`pocket-dock: ${missing.join('; ')}.`)
 const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')
 if (!canInstall) {
-  console.log('pocket-dock: start Docker (`sudo systemctl start docker`) or Podman (`systemctl --user start podman.socket`),')
+  console.log(
+    'pocket-dock: start Docker (`sudo systemctl start docker`) or Podman (`systemctl --user start podman.socket`),',
+  )
   console.log('             install busybox-static (`sudo apt-get install busybox-static`), or set POCKET_DOCK_SOCKET.')
   process.exit(1)
 }
-console.log('pocket-dock: running as root on Debian: installing and starting Docker and Podman (scripts/start-engines.sh) ...')
+console.log(
+  'pocket-dock: running as root on Debian: installing and starting Docker and Podman (scripts/start-engines.sh) ...',
+)
 execFileSync('bash', [join(here, 'start-engines.sh')], { stdio: 'inherit' })
 socket = await answering()
 if (!socket) {

@@ -25,7 +25,9 @@ fn to_js_error(e: core::Error) -> napi::Error {
     use core::Error as E;
     let mut fields = serde_json::json!({ "code": e.code(), "message": e.to_string() });
     let extra = match &e {
-        E::SocketConnection { socket_path, detail } => serde_json::json!({ "socketPath": socket_path, "detail": detail }),
+        E::SocketConnection { socket_path, detail } => {
+            serde_json::json!({ "socketPath": socket_path, "detail": detail })
+        }
         E::SocketCommunication { detail } => serde_json::json!({ "detail": detail }),
         E::PodmanNotRunning { tried } => serde_json::json!({ "tried": tried }),
         E::Container { container_id, detail }
@@ -37,7 +39,9 @@ fn to_js_error(e: core::Error) -> napi::Error {
         E::ImageNotFound { image, detail } | E::Build { image, detail } => {
             serde_json::json!({ "image": image, "detail": detail })
         }
-        E::SessionClosed { detail } | E::ProjectNotInitialized { detail } => serde_json::json!({ "detail": detail }),
+        E::SessionClosed { detail } | E::ProjectNotInitialized { detail } => {
+            serde_json::json!({ "detail": detail })
+        }
         E::InvalidArgument(_) | E::OutOfRange(_) => serde_json::json!({}),
     };
     if let (Some(f), serde_json::Value::Object(extra)) = (fields.as_object_mut(), extra) {
@@ -75,7 +79,13 @@ pub struct NativeCreateOptions {
 
 impl From<NativeCreateOptions> for core::CreateOptions {
     fn from(o: NativeCreateOptions) -> Self {
-        let number = |n: f64| if n.fract() == 0.0 && n.is_finite() { format!("{n:.0}") } else { n.to_string() };
+        let number = |n: f64| {
+            if n.fract() == 0.0 && n.is_finite() {
+                format!("{n:.0}")
+            } else {
+                n.to_string()
+            }
+        };
         core::CreateOptions {
             image: o.image,
             name: o.name,
@@ -94,10 +104,15 @@ impl From<NativeCreateOptions> for core::CreateOptions {
                 .ports
                 .map(|m| {
                     m.into_iter()
-                        .map(|(host, c)| (host, match c {
-                            Either::A(n) => number(n),
-                            Either::B(s) => s,
-                        }))
+                        .map(|(host, c)| {
+                            (
+                                host,
+                                match c {
+                                    Either::A(n) => number(n),
+                                    Either::B(s) => s,
+                                },
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -229,9 +244,7 @@ impl NativeContainer {
         let inner = self.inner.clone();
         let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
         let token = cancel.map(|c| c.0.clone()).unwrap_or_default();
-        env.spawn_future(async move {
-            inner.run(&cmd, opts, token).await.map(Into::into).map_err(to_js_error)
-        })
+        env.spawn_future(async move { inner.run(&cmd, opts, token).await.map(Into::into).map_err(to_js_error) })
     }
 
     /// Stops and removes the container (stop only when persistent).
@@ -247,7 +260,9 @@ impl NativeContainer {
 pub async fn create_container(opts: Option<NativeCreateOptions>) -> Result<NativeContainer> {
     let opts: core::CreateOptions = opts.map(Into::into).unwrap_or_default();
     let container = core::Container::create(opts).await.map_err(to_js_error)?;
-    Ok(NativeContainer { inner: Arc::new(container) })
+    Ok(NativeContainer {
+        inner: Arc::new(container),
+    })
 }
 
 /// Which engine answers, and how (for the demo, tests and benchmarks).
@@ -260,9 +275,12 @@ pub struct NativeEngineInfo {
 }
 
 async fn engine(socket_path: Option<String>) -> Result<Arc<core::Engine>> {
-    core::engine::connect(&core::Discovery { explicit: socket_path, project_socket: None })
-        .await
-        .map_err(to_js_error)
+    core::engine::connect(&core::Discovery {
+        explicit: socket_path,
+        project_socket: None,
+    })
+    .await
+    .map_err(to_js_error)
 }
 
 /// Discovers (or connects to) the engine and describes it.
@@ -281,7 +299,9 @@ pub async fn engine_info(socket_path: Option<String>) -> Result<NativeEngineInfo
 #[napi]
 pub async fn build_image(dir: String, tag: String, socket_path: Option<String>) -> Result<String> {
     let e = engine(socket_path).await?;
-    core::image::build_from_dir(&e, &PathBuf::from(dir), &tag, |_| {}).await.map_err(to_js_error)
+    core::image::build_from_dir(&e, &PathBuf::from(dir), &tag, |_| {})
+        .await
+        .map_err(to_js_error)
 }
 
 /// Whether an image is present on the engine.
@@ -303,6 +323,8 @@ pub async fn remove_image(image: String, socket_path: Option<String>) -> Result<
 #[napi]
 pub async fn remove_labelled(key: String, value: Option<String>, socket_path: Option<String>) -> Result<u32> {
     let e = engine(socket_path).await?;
-    let n = core::persist::remove_labelled(&e, &key, value.as_deref()).await.map_err(to_js_error)?;
+    let n = core::persist::remove_labelled(&e, &key, value.as_deref())
+        .await
+        .map_err(to_js_error)?;
     Ok(n as u32)
 }

@@ -115,6 +115,12 @@ pub async fn connect(discovery: &Discovery) -> Result<Arc<Engine>> {
     if let Some(host) = env("DOCKER_HOST").filter(|h| !h.starts_with("unix://")) {
         tried.push(format!("DOCKER_HOST={host} (not a unix socket, skipped)"));
     }
+    connect_first(&candidates, tried).await
+}
+
+/// The first candidate that answers, or `PodmanNotRunning` listing each one
+/// tried and why it did not count.
+async fn connect_first(candidates: &[Candidate], mut tried: Vec<String>) -> Result<Arc<Engine>> {
     for c in candidates {
         if !Path::new(&c.path).exists() {
             tried.push(format!("{} ({}: no such file)", c.path, c.source));
@@ -160,7 +166,10 @@ pub fn candidates(
         push(format!("{dir}/docker.sock"), "Docker rootless");
     }
     if let Some(home) = home {
-        push(format!("{home}/.local/share/containers/podman/machine/podman.sock"), "Podman machine");
+        push(
+            format!("{home}/.local/share/containers/podman/machine/podman.sock"),
+            "Podman machine",
+        );
         push(
             format!("{home}/.local/share/containers/podman/machine/podman-machine-default/podman.sock"),
             "Podman machine",
@@ -196,7 +205,10 @@ async fn connect_socket(path: &str) -> Result<Arc<Engine>> {
     ping(&docker, path).await?;
     // bollard sends unversioned paths, so each engine answers at its own level;
     // negotiating still records the version for requests that need it.
-    let docker = docker.negotiate_version().await.map_err(|e| Error::from_engine(e, op))?;
+    let docker = docker
+        .negotiate_version()
+        .await
+        .map_err(|e| Error::from_engine(e, op))?;
     let version = docker.version().await.map_err(|e| Error::from_engine(e, op))?;
     let is_podman = version
         .components
@@ -205,7 +217,11 @@ async fn connect_socket(path: &str) -> Result<Arc<Engine>> {
         .any(|c| c.name.to_ascii_lowercase().contains("podman"));
     let engine = Arc::new(Engine {
         socket_path: path.to_string(),
-        kind: if is_podman { EngineKind::Podman } else { EngineKind::Docker },
+        kind: if is_podman {
+            EngineKind::Podman
+        } else {
+            EngineKind::Docker
+        },
         api_version: version.api_version.unwrap_or_default(),
         engine_version: version.version.unwrap_or_default(),
         docker,
@@ -218,9 +234,10 @@ async fn ping(docker: &Docker, path: &str) -> Result<()> {
     match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(match Error::from_engine(e, Op::Engine { socket_path: path }) {
-            Error::SocketCommunication { detail } => {
-                Error::SocketConnection { socket_path: path.to_string(), detail }
-            }
+            Error::SocketCommunication { detail } => Error::SocketConnection {
+                socket_path: path.to_string(),
+                detail,
+            },
             other => other,
         }),
         Err(_) => Err(Error::SocketConnection {
@@ -261,9 +278,48 @@ mod tests {
         assert!(paths(&c).contains(&"/home/u/.docker/run/docker.sock"));
     }
 
+    #[tokio::test]
+    async fn nothing_answering_lists_every_place_tried() {
+        let dir = std::env::temp_dir().join(format!("pd-engine-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dead = dir.join("dead.sock");
+        drop(std::os::unix::net::UnixListener::bind(&dead).unwrap());
+        let list = [
+            Candidate {
+                path: "/nonexistent/podman.sock".into(),
+                source: "Podman rootful",
+            },
+            Candidate {
+                path: dead.display().to_string(),
+                source: "Docker",
+            },
+        ];
+        let err = connect_first(&list, vec![]).await.unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let Error::PodmanNotRunning { tried } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(tried.len(), 2);
+        assert!(
+            tried[0].contains("no such file") && tried[1].contains("dead.sock"),
+            "{tried:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("podman system service") && msg.contains("POCKET_DOCK_SOCKET"),
+            "{msg}"
+        );
+    }
+
     #[test]
     fn tcp_docker_host_is_skipped_and_duplicates_collapse() {
-        let c = candidates(Some("unix:///var/run/docker.sock"), Some("tcp://1.2.3.4:2375"), None, None, None);
+        let c = candidates(
+            Some("unix:///var/run/docker.sock"),
+            Some("tcp://1.2.3.4:2375"),
+            None,
+            None,
+            None,
+        );
         assert_eq!(paths(&c), vec!["/var/run/docker.sock", "/run/podman/podman.sock"]);
     }
 }

@@ -36,7 +36,9 @@ pub enum Error {
     ContainerNotFound { container_id: String, detail: String },
 
     /// The container exists but is stopped (or paused), so it cannot run commands.
-    #[error("container {container_id} is not running: {detail}. Resume it with `resumeContainer()` or create a new one.")]
+    #[error(
+        "container {container_id} is not running: {detail}. Resume it with `resumeContainer()` or create a new one."
+    )]
     ContainerNotRunning { container_id: String, detail: String },
 
     /// The container this handle refers to was removed behind our back.
@@ -117,18 +119,26 @@ impl Error {
                 }
             }
             BollardError::SocketNotFoundError(path) => {
-                return Error::SocketConnection { socket_path: path, detail: "no such socket".into() }
+                return Error::SocketConnection {
+                    socket_path: path,
+                    detail: "no such socket".into(),
+                }
             }
             BollardError::HyperLegacyError { .. } | BollardError::IOError { .. } => {
                 let detail = describe_chain(&err);
                 return match op {
-                    Op::Engine { socket_path } => {
-                        Error::SocketConnection { socket_path: socket_path.to_string(), detail }
-                    }
+                    Op::Engine { socket_path } => Error::SocketConnection {
+                        socket_path: socket_path.to_string(),
+                        detail,
+                    },
                     _ => Error::SocketCommunication { detail },
                 };
             }
-            other => return Error::SocketCommunication { detail: describe_chain(&other) },
+            other => {
+                return Error::SocketCommunication {
+                    detail: describe_chain(&other),
+                }
+            }
         };
         let lower = message.to_ascii_lowercase();
         let not_running = lower.contains("is not running")
@@ -136,27 +146,40 @@ impl Error {
             || lower.contains("is paused")
             || lower.contains("is restarting");
         match (op, status) {
-            (Op::Create { image, .. }, 404) => {
-                Error::ImageNotFound { image: image.to_string(), detail: message }
-            }
+            (Op::Create { image, .. }, 404) => Error::ImageNotFound {
+                image: image.to_string(),
+                detail: message,
+            },
             (Op::Create { name, .. }, 409) | (Op::Create { name, .. }, 500)
                 if lower.contains("already in use") || status == 409 =>
             {
-                Error::Container { container_id: name.to_string(), detail: message }
+                Error::Container {
+                    container_id: name.to_string(),
+                    detail: message,
+                }
             }
-            (Op::Image { image }, 404) => Error::ImageNotFound { image: image.to_string(), detail: message },
-            (Op::Lookup { container }, 404) => {
-                Error::ContainerNotFound { container_id: container.to_string(), detail: message }
-            }
-            (Op::Handle { container }, 404) => {
-                Error::ContainerGone { container_id: container.to_string(), detail: message }
-            }
+            (Op::Image { image }, 404) => Error::ImageNotFound {
+                image: image.to_string(),
+                detail: message,
+            },
+            (Op::Lookup { container }, 404) => Error::ContainerNotFound {
+                container_id: container.to_string(),
+                detail: message,
+            },
+            (Op::Handle { container }, 404) => Error::ContainerGone {
+                container_id: container.to_string(),
+                detail: message,
+            },
             (Op::Lookup { container } | Op::Handle { container }, 409 | 500) if not_running => {
-                Error::ContainerNotRunning { container_id: container.to_string(), detail: message }
+                Error::ContainerNotRunning {
+                    container_id: container.to_string(),
+                    detail: message,
+                }
             }
-            (Op::Lookup { container } | Op::Handle { container }, _) if status < 500 => {
-                Error::Container { container_id: container.to_string(), detail: message }
-            }
+            (Op::Lookup { container } | Op::Handle { container }, _) if status < 500 => Error::Container {
+                container_id: container.to_string(),
+                detail: message,
+            },
             (_, _) => Error::SocketCommunication {
                 detail: format!("the engine answered {status}: {message}"),
             },
@@ -185,13 +208,22 @@ mod tests {
     use super::*;
 
     fn server(status_code: u16, message: &str) -> BollardError {
-        BollardError::DockerResponseServerError { status_code, message: message.into() }
+        BollardError::DockerResponseServerError {
+            status_code,
+            message: message.into(),
+        }
     }
 
     #[test]
     fn docker_and_podman_name_conflicts_are_the_same_error() {
-        let op = Op::Create { image: "img", name: "pd-1" };
-        let docker = Error::from_engine(server(409, "Conflict. The container name \"/pd-1\" is already in use"), op);
+        let op = Op::Create {
+            image: "img",
+            name: "pd-1",
+        };
+        let docker = Error::from_engine(
+            server(409, "Conflict. The container name \"/pd-1\" is already in use"),
+            op,
+        );
         let podman = Error::from_engine(server(500, "pd-1: name is already in use"), op);
         assert_eq!(docker.code(), "CONTAINER_ERROR");
         assert_eq!(podman.code(), "CONTAINER_ERROR");
@@ -201,7 +233,13 @@ mod tests {
     fn stopped_container_reads_the_same_on_both_engines() {
         let op = Op::Handle { container: "c" };
         let docker = Error::from_engine(server(409, "Container abc is not running"), op);
-        let podman = Error::from_engine(server(500, "can only create exec sessions on running containers: container state improper"), op);
+        let podman = Error::from_engine(
+            server(
+                500,
+                "can only create exec sessions on running containers: container state improper",
+            ),
+            op,
+        );
         assert_eq!(docker.code(), "CONTAINER_NOT_RUNNING");
         assert_eq!(podman.code(), "CONTAINER_NOT_RUNNING");
     }
@@ -210,7 +248,13 @@ mod tests {
     fn a_404_means_not_found_for_lookups_and_gone_for_handles() {
         let lookup = Error::from_engine(server(404, "No such container: x"), Op::Lookup { container: "x" });
         let handle = Error::from_engine(server(404, "No such container: x"), Op::Handle { container: "x" });
-        let image = Error::from_engine(server(404, "No such image: nope:latest"), Op::Create { image: "nope", name: "n" });
+        let image = Error::from_engine(
+            server(404, "No such image: nope:latest"),
+            Op::Create {
+                image: "nope",
+                name: "n",
+            },
+        );
         assert_eq!(lookup.code(), "CONTAINER_NOT_FOUND");
         assert_eq!(handle.code(), "CONTAINER_GONE");
         assert_eq!(image.code(), "IMAGE_NOT_FOUND");

@@ -25,7 +25,9 @@ pub async fn build_from_dir(
         forcerm: true,
         ..Default::default()
     };
-    let mut stream = engine.docker().build_image(options, None, Some(bollard::body_full(context.into())));
+    let mut stream = engine
+        .docker()
+        .build_image(options, None, Some(bollard::body_full(context.into())));
     while let Some(item) = stream.next().await {
         let info = item.map_err(|e| build_error(tag, Error::from_engine(e, Op::Image { image: tag }).to_string()))?;
         if let Some(detail) = info.error_detail.and_then(|d| d.message) {
@@ -58,14 +60,24 @@ pub async fn exists(engine: &Engine, image: &str) -> Result<bool> {
 pub async fn remove(engine: &Engine, image: &str) -> Result<()> {
     engine
         .docker()
-        .remove_image(image, Some(RemoveImageOptions { force: true, ..Default::default() }), None)
+        .remove_image(
+            image,
+            Some(RemoveImageOptions {
+                force: true,
+                ..Default::default()
+            }),
+            None,
+        )
         .await
         .map(|_| ())
         .map_err(|e| Error::from_engine(e, Op::Image { image }))
 }
 
 fn build_error(tag: &str, detail: String) -> Error {
-    Error::Build { image: tag.to_string(), detail }
+    Error::Build {
+        image: tag.to_string(),
+        detail,
+    }
 }
 
 /// The build context: `dir` as an uncompressed tar, in memory (contexts are small).

@@ -20,14 +20,32 @@ pub async fn remove_labelled(engine: &Engine, key: &str, value: Option<&str>) ->
     };
     let filters = HashMap::from([("label".to_string(), vec![format!("{}=true", labels::MANAGED), wanted])]);
     let found = docker
-        .list_containers(Some(ListContainersOptions { all: true, filters: Some(filters), ..Default::default() }))
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        }))
         .await
-        .map_err(|e| Error::from_engine(e, Op::Engine { socket_path: engine.socket_path() }))?;
+        .map_err(|e| {
+            Error::from_engine(
+                e,
+                Op::Engine {
+                    socket_path: engine.socket_path(),
+                },
+            )
+        })?;
     let mut removed = 0;
     for c in found {
         let Some(id) = c.id else { continue };
         let gone = docker
-            .remove_container(&id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }))
+            .remove_container(
+                &id,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    v: true,
+                    ..Default::default()
+                }),
+            )
             .await;
         match gone.map_err(|e| Error::from_engine(e, Op::Handle { container: &id })) {
             Ok(()) | Err(Error::ContainerGone { .. }) => removed += 1,

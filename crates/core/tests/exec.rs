@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use pocket_dock_core::{CancellationToken, ExecOptions};
 
 async fn sh(c: &pocket_dock_core::Container, cmd: &str) -> pocket_dock_core::ExecResult {
-    c.run(cmd, ExecOptions::default(), CancellationToken::new()).await.unwrap()
+    c.run(cmd, ExecOptions::default(), CancellationToken::new())
+        .await
+        .unwrap()
 }
 
 /// Whether a process whose command line is exactly `args` runs in `c`.
@@ -20,7 +22,10 @@ async fn runs(c: &pocket_dock_core::Container, args: &str) -> bool {
 async fn output_exit_code_and_streams_are_separated() {
     let c = common::container().await;
     let r = sh(&c, "echo out; echo err >&2; exit 3").await;
-    assert_eq!((r.stdout.as_str(), r.stderr.as_str(), r.exit_code), ("out\n", "err\n", 3));
+    assert_eq!(
+        (r.stdout.as_str(), r.stderr.as_str(), r.exit_code),
+        ("out\n", "err\n", 3)
+    );
     assert!(!r.ok() && !r.timed_out && !r.truncated);
     let r = sh(&c, "printf 'h\\303\\251llo \\342\\202\\254'").await;
     assert_eq!(r.stdout, "héllo €");
@@ -31,12 +36,29 @@ async fn output_exit_code_and_streams_are_separated() {
 async fn a_timed_out_command_is_killed_with_its_children() {
     let c = common::container().await;
     let started = Instant::now();
-    let opts = ExecOptions { timeout: Some(1.0), ..Default::default() };
-    let r = c.run("echo started; sleep 30 & sleep 31; wait", opts, CancellationToken::new()).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
+    let opts = ExecOptions {
+        timeout: Some(1.0),
+        ..Default::default()
+    };
+    let r = c
+        .run(
+            "echo started; sleep 30 & sleep 31; wait",
+            opts,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(r.timed_out && !r.ok());
     assert_eq!(r.stdout, "started\n");
-    assert!(!runs(&c, "sleep 30").await && !runs(&c, "sleep 31").await, "the command survived its timeout");
+    assert!(
+        !runs(&c, "sleep 30").await && !runs(&c, "sleep 31").await,
+        "the command survived its timeout"
+    );
     c.shutdown(true).await.unwrap();
 }
 
@@ -49,7 +71,10 @@ async fn cancelling_kills_the_command() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         t.cancel();
     });
-    let r = c.run("echo started; sleep 30", ExecOptions::default(), token).await.unwrap();
+    let r = c
+        .run("echo started; sleep 30", ExecOptions::default(), token)
+        .await
+        .unwrap();
     assert!(r.cancelled && !r.timed_out && r.stdout == "started\n");
     assert!(!runs(&c, "sleep 30").await, "the command survived cancellation");
     c.shutdown(true).await.unwrap();
@@ -58,8 +83,18 @@ async fn cancelling_kills_the_command() {
 #[tokio::test(flavor = "multi_thread")]
 async fn output_past_the_cap_is_dropped_without_hanging() {
     let c = common::container().await;
-    let opts = ExecOptions { max_output: Some(1024.0), ..Default::default() };
-    let r = c.run("head -c 5000000 /dev/zero | tr '\\0' a; echo done >&2", opts, CancellationToken::new()).await.unwrap();
+    let opts = ExecOptions {
+        max_output: Some(1024.0),
+        ..Default::default()
+    };
+    let r = c
+        .run(
+            "head -c 5000000 /dev/zero | tr '\\0' a; echo done >&2",
+            opts,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
     assert!(r.truncated && r.exit_code == 0);
     assert_eq!(r.stdout.len() + r.stderr.len(), 1024);
     c.shutdown(true).await.unwrap();
@@ -75,7 +110,10 @@ async fn stdin_env_workdir_and_user_reach_the_command() {
         user: Some("1000".into()),
         ..Default::default()
     };
-    let r = c.run("wc -l; echo \"$GREETING\"; pwd; id -u", opts, CancellationToken::new()).await.unwrap();
+    let r = c
+        .run("wc -l; echo \"$GREETING\"; pwd; id -u", opts, CancellationToken::new())
+        .await
+        .unwrap();
     let lines: Vec<&str> = r.stdout.lines().map(str::trim).collect();
     assert_eq!(lines, ["2", "hi there", "/tmp", "1000"], "{r:?}");
     c.shutdown(true).await.unwrap();

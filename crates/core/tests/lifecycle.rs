@@ -15,22 +15,36 @@ async fn graceful_shutdown_is_prompt_and_removes_the_container() {
     assert!(name.starts_with("pd-"));
     let started = Instant::now();
     c.shutdown(false).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2), "shutdown took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
     let gone = engine.docker().inspect_container(&name, None).await;
     assert!(gone.is_err(), "container {name} still exists");
     // A second shutdown is harmless; a command afterwards is refused clearly.
     c.shutdown(false).await.unwrap();
-    let e = c.run("true", ExecOptions::default(), CancellationToken::new()).await.unwrap_err();
+    let e = c
+        .run("true", ExecOptions::default(), CancellationToken::new())
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "CONTAINER_NOT_RUNNING");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn missing_images_and_taken_names_are_typed_errors() {
     common::engine().await;
-    let missing = Container::create(CreateOptions { image: Some("pocket-dock-test/no-such-image:1".into()), ..common::options() });
+    let missing = Container::create(CreateOptions {
+        image: Some("pocket-dock-test/no-such-image:1".into()),
+        ..common::options()
+    });
     assert_eq!(missing.await.unwrap_err().code(), "IMAGE_NOT_FOUND");
     let c = common::container().await;
-    let twin = Container::create(CreateOptions { name: Some(c.name().into()), ..common::options() }).await;
+    let twin = Container::create(CreateOptions {
+        name: Some(c.name().into()),
+        ..common::options()
+    })
+    .await;
     assert_eq!(twin.unwrap_err().code(), "CONTAINER_ERROR");
     c.shutdown(true).await.unwrap();
 }
@@ -41,10 +55,19 @@ async fn a_container_removed_behind_our_back_is_gone() {
     let c = common::container().await;
     engine
         .docker()
-        .remove_container(c.id(), Some(bollard::query_parameters::RemoveContainerOptions { force: true, ..Default::default() }))
+        .remove_container(
+            c.id(),
+            Some(bollard::query_parameters::RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            }),
+        )
         .await
         .unwrap();
-    let e = c.run("true", ExecOptions::default(), CancellationToken::new()).await.unwrap_err();
+    let e = c
+        .run("true", ExecOptions::default(), CancellationToken::new())
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), "CONTAINER_GONE", "{e}");
 }
 
@@ -54,9 +77,12 @@ async fn a_dead_socket_fails_fast() {
     let path = dir.join("dead.sock");
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap()); // a socket file nobody listens on
     let started = Instant::now();
-    let e = Container::create(CreateOptions { socket_path: Some(path.display().to_string()), ..Default::default() })
-        .await
-        .unwrap_err();
+    let e = Container::create(CreateOptions {
+        socket_path: Some(path.display().to_string()),
+        ..Default::default()
+    })
+    .await
+    .unwrap_err();
     assert_eq!(e.code(), "SOCKET_CONNECTION_ERROR", "{e}");
     assert!(started.elapsed() < Duration::from_secs(2));
     std::fs::remove_dir_all(dir).unwrap();

@@ -40,20 +40,40 @@ impl Container {
     /// Creates and starts a container. Options are checked before the engine is
     /// contacted; if the container is created but fails to start, it is removed.
     pub async fn create(opts: CreateOptions) -> Result<Container> {
-        let discovery = Discovery { explicit: opts.socket_path.clone(), project_socket: None };
+        let discovery = Discovery {
+            explicit: opts.socket_path.clone(),
+            project_socket: None,
+        };
         let spec = opts.into_spec()?;
         let engine = engine::connect(&discovery).await?;
         let docker = engine.docker();
         let created = docker
             .create_container(
-                Some(CreateContainerOptions { name: Some(spec.name.clone()), ..Default::default() }),
+                Some(CreateContainerOptions {
+                    name: Some(spec.name.clone()),
+                    ..Default::default()
+                }),
                 spec.body,
             )
             .await
-            .map_err(|e| Error::from_engine(e, Op::Create { image: &spec.image, name: &spec.name }))?;
+            .map_err(|e| {
+                Error::from_engine(
+                    e,
+                    Op::Create {
+                        image: &spec.image,
+                        name: &spec.name,
+                    },
+                )
+            })?;
         if let Err(e) = docker.start_container(&created.id, None).await {
             let _ = docker
-                .remove_container(&created.id, Some(RemoveContainerOptions { force: true, ..Default::default() }))
+                .remove_container(
+                    &created.id,
+                    Some(RemoveContainerOptions {
+                        force: true,
+                        ..Default::default()
+                    }),
+                )
                 .await;
             return Err(match Error::from_engine(e, Op::Handle { container: &spec.name }) {
                 Error::SocketCommunication { detail } | Error::Container { detail, .. } => Error::Container {
@@ -107,7 +127,9 @@ impl Container {
         }
         let plan = opts.plan(cmd, self.default_timeout)?;
         self.check_open()?;
-        exec::run(&self.engine, &self.id, plan, cancel).await.map_err(|e| self.explain(e))
+        exec::run(&self.engine, &self.id, plan, cancel)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     /// Stops the container; removes it unless it is persistent. `force` kills
@@ -129,19 +151,40 @@ impl Container {
         if self.persist {
             let t = if force { 0 } else { STOP_GRACE_SECS };
             return ignore_gone(
-                docker.stop_container(&self.id, Some(StopContainerOptions { t: Some(t), ..Default::default() })).await,
+                docker
+                    .stop_container(
+                        &self.id,
+                        Some(StopContainerOptions {
+                            t: Some(t),
+                            ..Default::default()
+                        }),
+                    )
+                    .await,
             );
         }
         if !force {
             ignore_gone(
                 docker
-                    .stop_container(&self.id, Some(StopContainerOptions { t: Some(STOP_GRACE_SECS), ..Default::default() }))
+                    .stop_container(
+                        &self.id,
+                        Some(StopContainerOptions {
+                            t: Some(STOP_GRACE_SECS),
+                            ..Default::default()
+                        }),
+                    )
                     .await,
             )?;
         }
         ignore_gone(
             docker
-                .remove_container(&self.id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }))
+                .remove_container(
+                    &self.id,
+                    Some(RemoveContainerOptions {
+                        force: true,
+                        v: true,
+                        ..Default::default()
+                    }),
+                )
                 .await,
         )
     }
@@ -160,7 +203,9 @@ impl Container {
     /// not about someone removing the container behind our back.
     fn explain(&self, e: Error) -> Error {
         match e {
-            Error::ContainerGone { .. } | Error::ContainerNotRunning { .. } if self.shut_down.load(Ordering::SeqCst) => {
+            Error::ContainerGone { .. } | Error::ContainerNotRunning { .. }
+                if self.shut_down.load(Ordering::SeqCst) =>
+            {
                 Error::ContainerNotRunning {
                     container_id: self.name.clone(),
                     detail: "this container was shut down while the command ran".into(),

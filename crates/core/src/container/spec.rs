@@ -151,7 +151,14 @@ impl CreateOptions {
             host_config: Some(host_config),
             ..Default::default()
         };
-        Ok(ContainerSpec { image, name, default_timeout, persist: self.persist, project: self.project, body })
+        Ok(ContainerSpec {
+            image,
+            name,
+            default_timeout,
+            persist: self.persist,
+            project: self.project,
+            body,
+        })
     }
 }
 
@@ -228,7 +235,9 @@ pub fn parse_mem_limit(text: &str) -> Result<i64> {
 /// 1–100 percent of one core, as the engine's nano-CPUs.
 pub fn parse_cpu_percent(pct: f64) -> Result<i64> {
     if !(1.0..=100.0).contains(&pct) {
-        return Err(out_of_range(format!("`cpuPercent` must be between 1 and 100 (percent of one core), got {pct}")));
+        return Err(out_of_range(format!(
+            "`cpuPercent` must be between 1 and 100 (percent of one core), got {pct}"
+        )));
     }
     Ok((pct * 10_000_000.0).round() as i64)
 }
@@ -257,16 +266,22 @@ fn parse_ports(ports: &[(String, String)]) -> Result<(Vec<String>, PortMap)> {
             None => (container.as_str(), "tcp".to_string()),
         };
         if !matches!(proto.as_str(), "tcp" | "udp" | "sctp") {
-            return Err(invalid(format!("container port {container:?}: protocol must be tcp, udp or sctp")));
+            return Err(invalid(format!(
+                "container port {container:?}: protocol must be tcp, udp or sctp"
+            )));
         }
         let key = format!("{}/{proto}", parse_port(cport, "container port")?);
         if !exposed.contains(&key) {
             exposed.push(key.clone());
         }
-        bindings.entry(key).or_insert_with(|| Some(vec![])).get_or_insert_with(Vec::new).push(PortBinding {
-            host_ip: None,
-            host_port: Some(host_port.to_string()),
-        });
+        bindings
+            .entry(key)
+            .or_insert_with(|| Some(vec![]))
+            .get_or_insert_with(Vec::new)
+            .push(PortBinding {
+                host_ip: None,
+                host_port: Some(host_port.to_string()),
+            });
     }
     Ok((exposed, bindings))
 }
@@ -356,13 +371,23 @@ mod tests {
 
     #[test]
     fn ports_are_checked_and_bound() {
-        let (exposed, bindings) = parse_ports(&[("8080".into(), "80".into()), ("5353".into(), "53/udp".into())]).unwrap();
+        let (exposed, bindings) =
+            parse_ports(&[("8080".into(), "80".into()), ("5353".into(), "53/udp".into())]).unwrap();
         assert!(exposed.contains(&"80/tcp".to_string()) && exposed.contains(&"53/udp".to_string()));
         let b = bindings["80/tcp"].as_ref().unwrap();
         assert_eq!(b[0].host_port.as_deref(), Some("8080"));
-        assert_eq!(parse_ports(&[("70000".into(), "80".into())]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
-        assert_eq!(parse_ports(&[("80".into(), "0".into())]).unwrap_err().code(), "ERR_OUT_OF_RANGE");
-        assert_eq!(parse_ports(&[("http".into(), "80".into())]).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(
+            parse_ports(&[("70000".into(), "80".into())]).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
+        assert_eq!(
+            parse_ports(&[("80".into(), "0".into())]).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
+        assert_eq!(
+            parse_ports(&[("http".into(), "80".into())]).unwrap_err().code(),
+            "ERR_INVALID_ARG_VALUE"
+        );
     }
 
     #[test]
@@ -392,11 +417,20 @@ mod tests {
 
     #[test]
     fn reserved_labels_and_bad_names_are_refused() {
-        let reserved = CreateOptions { labels: vec![("pocket-dock.managed".into(), "false".into())], ..Default::default() };
+        let reserved = CreateOptions {
+            labels: vec![("pocket-dock.managed".into(), "false".into())],
+            ..Default::default()
+        };
         assert!(reserved.into_spec().is_err());
-        let bad_name = CreateOptions { name: Some("-bad name".into()), ..Default::default() };
+        let bad_name = CreateOptions {
+            name: Some("-bad name".into()),
+            ..Default::default()
+        };
         assert_eq!(bad_name.into_spec().unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
-        let timeout = CreateOptions { timeout: Some(0.0), ..Default::default() };
+        let timeout = CreateOptions {
+            timeout: Some(0.0),
+            ..Default::default()
+        };
         assert_eq!(timeout.into_spec().unwrap_err().code(), "ERR_OUT_OF_RANGE");
     }
 }

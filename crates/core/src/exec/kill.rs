@@ -43,7 +43,9 @@ pub fn new_marker() -> String {
 /// killer exec has finished.
 pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal: &str) -> Result<()> {
     if !signal.chars().all(|c| c.is_ascii_alphanumeric()) || signal.is_empty() {
-        return Err(Error::InvalidArgument(format!("signal {signal:?} is not a signal name or number")));
+        return Err(Error::InvalidArgument(format!(
+            "signal {signal:?} is not a signal name or number"
+        )));
     }
     let op = Op::Handle { container };
     let docker = engine.docker();
@@ -61,7 +63,13 @@ pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal:
         .await
         .map_err(|e| Error::from_engine(e, op))?;
     let started = docker
-        .start_exec(&exec.id, Some(StartExecOptions { detach: false, ..Default::default() }))
+        .start_exec(
+            &exec.id,
+            Some(StartExecOptions {
+                detach: false,
+                ..Default::default()
+            }),
+        )
         .await
         .map_err(|e| Error::from_engine(e, op))?;
     if let StartExecResults::Attached { mut output, .. } = started {

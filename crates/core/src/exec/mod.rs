@@ -115,7 +115,9 @@ impl ExecOptions {
         };
         if let Some(w) = &self.workdir {
             if !w.starts_with('/') {
-                return Err(Error::InvalidArgument(format!("`workdir` must be an absolute path, got {w:?}")));
+                return Err(Error::InvalidArgument(format!(
+                    "`workdir` must be an absolute path, got {w:?}"
+                )));
             }
         }
         let marker = kill::new_marker();
@@ -140,17 +142,35 @@ mod tests {
 
     #[test]
     fn languages_map_to_their_interpreters() {
-        let plan = |lang: &str| ExecOptions { lang: Some(lang.into()), ..Default::default() }.plan("x", None).unwrap().argv;
+        let plan = |lang: &str| {
+            ExecOptions {
+                lang: Some(lang.into()),
+                ..Default::default()
+            }
+            .plan("x", None)
+            .unwrap()
+            .argv
+        };
         assert_eq!(plan("sh"), ["/bin/sh", "-c", "x"]);
         assert_eq!(plan("python"), ["python3", "-c", "x"]);
         assert_eq!(plan("node"), ["node", "-e", "x"]);
-        let bad = ExecOptions { lang: Some("cobol".into()), ..Default::default() }.plan("x", None);
+        let bad = ExecOptions {
+            lang: Some("cobol".into()),
+            ..Default::default()
+        }
+        .plan("x", None);
         assert_eq!(bad.unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
     }
 
     #[test]
     fn stream_with_detach_is_refused() {
-        let e = ExecOptions { stream: true, detach: true, ..Default::default() }.plan("x", None).unwrap_err();
+        let e = ExecOptions {
+            stream: true,
+            detach: true,
+            ..Default::default()
+        }
+        .plan("x", None)
+        .unwrap_err();
         assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE");
     }
 
@@ -160,9 +180,23 @@ mod tests {
         let p = ExecOptions::default().plan("x", default).unwrap();
         assert_eq!((p.timeout, p.max_output), (default, DEFAULT_MAX_OUTPUT));
         assert!(p.env.iter().any(|e| e.starts_with("POCKET_DOCK_EXEC=")));
-        let p = ExecOptions { timeout: Some(f64::INFINITY), ..Default::default() }.plan("x", default).unwrap();
+        let p = ExecOptions {
+            timeout: Some(f64::INFINITY),
+            ..Default::default()
+        }
+        .plan("x", default)
+        .unwrap();
         assert_eq!(p.timeout, None);
-        for bad in [ExecOptions { timeout: Some(-1.0), ..Default::default() }, ExecOptions { max_output: Some(1.5), ..Default::default() }] {
+        for bad in [
+            ExecOptions {
+                timeout: Some(-1.0),
+                ..Default::default()
+            },
+            ExecOptions {
+                max_output: Some(1.5),
+                ..Default::default()
+            },
+        ] {
             assert_eq!(bad.plan("x", default).unwrap_err().code(), "ERR_OUT_OF_RANGE");
         }
     }

@@ -22,7 +22,12 @@ pub struct OutputCollector {
 
 impl OutputCollector {
     pub fn new(cap: usize) -> Self {
-        OutputCollector { stdout: Vec::new(), stderr: Vec::new(), cap, truncated: false }
+        OutputCollector {
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            cap,
+            truncated: false,
+        }
     }
 
     /// Adds a chunk, keeping what fits under the cap and dropping the rest.

@@ -54,12 +54,18 @@ pub async fn run(engine: &Engine, container: &str, plan: ExecPlan, cancel: Cance
     let started = docker
         .start_exec(
             &exec.id,
-            Some(StartExecOptions { detach: false, tty: false, output_capacity: Some(READ_CAPACITY) }),
+            Some(StartExecOptions {
+                detach: false,
+                tty: false,
+                output_capacity: Some(READ_CAPACITY),
+            }),
         )
         .await
         .map_err(|e| Error::from_engine(e, op))?;
     let StartExecResults::Attached { mut output, mut input } = started else {
-        return Err(Error::SocketCommunication { detail: "the engine did not attach to the command".into() });
+        return Err(Error::SocketCommunication {
+            detail: "the engine did not attach to the command".into(),
+        });
     };
 
     // Feed stdin concurrently: a command may print a lot before it reads.
@@ -148,7 +154,11 @@ async fn wait_exit_code(
 ) -> Result<Option<i64>> {
     let mut pause = Duration::from_millis(2);
     loop {
-        let info = engine.docker().inspect_exec(exec_id).await.map_err(|e| Error::from_engine(e, op))?;
+        let info = engine
+            .docker()
+            .inspect_exec(exec_id)
+            .await
+            .map_err(|e| Error::from_engine(e, op))?;
         if info.running != Some(true) {
             return Ok(Some(info.exit_code.unwrap_or(-1)));
         }

@@ -17,11 +17,17 @@ static READY: OnceCell<Arc<Engine>> = OnceCell::const_new();
 pub async fn engine() -> Arc<Engine> {
     READY
         .get_or_init(|| async {
-            let engine = engine::connect(&Discovery::default()).await.expect("no engine answers: run scripts/start-engines.sh");
+            let engine = engine::connect(&Discovery::default())
+                .await
+                .expect("no engine answers: run scripts/start-engines.sh");
             if !image::exists(&engine, TEST_IMAGE).await.unwrap() {
                 let dir = tempdir();
                 let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/test-image-context.sh");
-                let status = std::process::Command::new("bash").arg(script).arg(&dir).status().unwrap();
+                let status = std::process::Command::new("bash")
+                    .arg(script)
+                    .arg(&dir)
+                    .status()
+                    .unwrap();
                 assert!(status.success(), "test-image-context.sh failed");
                 image::build_from_dir(&engine, &dir, TEST_IMAGE, |_| {}).await.unwrap();
                 let _ = std::fs::remove_dir_all(&dir);
