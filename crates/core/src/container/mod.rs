@@ -75,9 +75,9 @@ impl Container {
                     }),
                 )
                 .await;
-            return Err(match Error::from_engine(e, Op::Handle { container: &spec.name }) {
+            return Err(match Error::from_engine(e, Op::Handle { container: &created.id }) {
                 Error::SocketCommunication { detail } | Error::Container { detail, .. } => Error::Container {
-                    container_id: spec.name.clone(),
+                    container_id: created.id.clone(),
                     detail: format!("failed to start: {detail}"),
                 },
                 other => other,
@@ -120,12 +120,13 @@ impl Container {
 
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
     pub async fn run(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecResult> {
-        if opts.stream != opts.detach {
+        let other_mode = opts.stream || opts.detach;
+        let plan = opts.plan(cmd, self.default_timeout)?;
+        if other_mode {
             return Err(Error::InvalidArgument(
                 "`stream` and `detach` modes are not available in this version of pocket-dock; run without them".into(),
             ));
         }
-        let plan = opts.plan(cmd, self.default_timeout)?;
         self.check_open()?;
         exec::run(&self.engine, &self.id, plan, cancel)
             .await
@@ -138,8 +139,8 @@ impl Container {
     pub async fn shutdown(&self, force: bool) -> Result<()> {
         self.shut_down.store(true, Ordering::SeqCst);
         let docker = self.engine.docker();
-        let op = Op::Handle { container: &self.name };
-        let ignore_gone = |r: std::result::Result<(), BollardError>| match r {
+        let op = Op::Handle { container: &self.id };
+        let tolerate_gone = |r: std::result::Result<(), BollardError>| match r {
             Ok(()) => Ok(()),
             // 304: already stopped.
             Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
@@ -148,51 +149,29 @@ impl Container {
                 other => Err(other),
             },
         };
+        let grace = if force { 0 } else { STOP_GRACE_SECS };
+        let stop = StopContainerOptions {
+            t: Some(grace),
+            ..Default::default()
+        };
+        if self.persist || !force {
+            tolerate_gone(docker.stop_container(&self.id, Some(stop)).await)?;
+        }
         if self.persist {
-            let t = if force { 0 } else { STOP_GRACE_SECS };
-            return ignore_gone(
-                docker
-                    .stop_container(
-                        &self.id,
-                        Some(StopContainerOptions {
-                            t: Some(t),
-                            ..Default::default()
-                        }),
-                    )
-                    .await,
-            );
+            return Ok(());
         }
-        if !force {
-            ignore_gone(
-                docker
-                    .stop_container(
-                        &self.id,
-                        Some(StopContainerOptions {
-                            t: Some(STOP_GRACE_SECS),
-                            ..Default::default()
-                        }),
-                    )
-                    .await,
-            )?;
-        }
-        ignore_gone(
-            docker
-                .remove_container(
-                    &self.id,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        v: true,
-                        ..Default::default()
-                    }),
-                )
-                .await,
-        )
+        let remove = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        tolerate_gone(docker.remove_container(&self.id, Some(remove)).await)
     }
 
     fn check_open(&self) -> Result<()> {
         if self.shut_down.load(Ordering::SeqCst) {
             return Err(Error::ContainerNotRunning {
-                container_id: self.name.clone(),
+                container_id: self.id.clone(),
                 detail: "this container was shut down".into(),
             });
         }
@@ -207,7 +186,7 @@ impl Container {
                 if self.shut_down.load(Ordering::SeqCst) =>
             {
                 Error::ContainerNotRunning {
-                    container_id: self.name.clone(),
+                    container_id: self.id.clone(),
                     detail: "this container was shut down while the command ran".into(),
                 }
             }

@@ -1,0 +1,173 @@
+// pocket-dock side by side with its peers on the same engine, in one
+// interleaved run: exec round trip and create → first command → remove.
+//
+//   npm run bench                 every engine that answers (Docker, Podman)
+//   BENCH_QUICK=1 npm run bench   fewer iterations (< 60 s)
+//   POCKET_DOCK_SOCKET=… npm run bench   one engine
+//
+// Peers: dockerode (the usual Node SDK) and the engine's own CLI (`docker` /
+// `podman`). Each iteration runs every tool once, in a rotating order, so
+// drift in the machine's load hits all of them alike. Reports median, min,
+// max and the ratio of each median to the fastest. Writes bench/RESULTS.md.
+import { execFile } from 'node:child_process'
+import { writeFileSync, existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { promisify } from 'node:util'
+import Docker from 'dockerode'
+import { createNewContainer } from 'pocket-dock'
+import { ensureImage } from '../scripts/test-image.mjs'
+
+const require = createRequire(import.meta.url)
+const native = require('../binding.js')
+const run = promisify(execFile)
+const IMAGE = 'pocket-dock-bench/busybox:latest'
+const quick = !!process.env.BENCH_QUICK
+const EXEC_N = quick ? 30 : 200
+const LIFE_N = quick ? 6 : 30
+const KEEPALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+async function time(fn) {
+  const t = performance.now()
+  await fn()
+  return performance.now() - t
+}
+
+/** Runs every tool's `fn` once per iteration in rotating order; returns samples per tool. */
+async function interleave(tools, n, warmup, fn) {
+  const samples = Object.fromEntries(tools.map((t) => [t.name, []]))
+  for (let i = 0; i < warmup + n; i++) {
+    for (let k = 0; k < tools.length; k++) {
+      const tool = tools[(i + k) % tools.length]
+      const ms = await time(() => fn(tool))
+      if (i >= warmup) samples[tool.name].push(ms)
+    }
+  }
+  return samples
+}
+
+function table(title, samples) {
+  const rows = Object.entries(samples).map(([name, xs]) => ({
+    name,
+    med: median(xs),
+    min: Math.min(...xs),
+    max: Math.max(...xs),
+  }))
+  const best = Math.min(...rows.map((r) => r.med))
+  const lines = [
+    `#### ${title}`,
+    '',
+    '| tool | median ms | min ms | max ms | ratio to fastest |',
+    '|---|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.med.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} | ${(r.med / best).toFixed(3)} |`,
+    ),
+    '',
+  ]
+  console.log(lines.join('\n'))
+  return lines.join('\n')
+}
+
+/** dockerode: exec create + start (hijacked, demuxed) + inspect for the exit code. */
+async function dockerodeExec(container, cmd) {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true })
+  const stream = await exec.start({ hijack: true, stdin: false })
+  const chunks = []
+  await new Promise((resolve, reject) => {
+    const sink = { write: (b) => chunks.push(b) }
+    container.modem.demuxStream(stream, sink, sink)
+    stream.on('end', resolve)
+    stream.on('error', reject)
+  })
+  const info = await exec.inspect()
+  if (info.ExitCode !== 0 || Buffer.concat(chunks).toString() !== 'hi\n') throw new Error('dockerode exec failed')
+}
+
+async function benchEngine(socketPath) {
+  const engine = await native.engineInfo(socketPath)
+  const cli = engine.kind === 'podman' ? 'podman' : 'docker'
+  const cliEnv = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? '/etc/containers/pocket-dock.conf' }
+  const cliArgs = engine.kind === 'podman' ? ['--url', `unix://${socketPath}`] : ['-H', `unix://${socketPath}`]
+  const cliRun = (args) => run(cli, [...cliArgs, ...args], { env: cliEnv })
+  await ensureImage(IMAGE, socketPath)
+  const dockerode = new Docker({ socketPath })
+  const header = `### ${engine.kind} ${engine.version} (API ${engine.apiVersion}) at ${socketPath}\n`
+  console.log(header)
+  const out = [header]
+
+  // 1. Exec round trip on one running container per tool.
+  const pd = await createNewContainer({ image: IMAGE, socketPath })
+  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  await dc.start()
+  try {
+    const tools = [
+      { name: 'pocket-dock', exec: async () => { const r = await pd.run('echo hi'); if (r.stdout !== 'hi\n') throw new Error(r.stderr) } }, // prettier-ignore
+      { name: 'dockerode', exec: () => dockerodeExec(dc, ['/bin/sh', '-c', 'echo hi']) },
+      { name: `${cli} CLI`, exec: () => cliRun(['exec', dc.id, '/bin/sh', '-c', 'echo hi']) },
+    ]
+    const samples = await interleave(tools, EXEC_N, 10, (t) => t.exec())
+    out.push(table(`exec round trip: \`echo hi\`, ${EXEC_N} iterations`, samples))
+  } finally {
+    await pd.shutdown({ force: true })
+    await dc.remove({ force: true })
+  }
+
+  // 2. Lifecycle: create → start → first command → remove.
+  const lifecycle = [
+    {
+      name: 'pocket-dock',
+      go: async () => {
+        const c = await createNewContainer({ image: IMAGE, socketPath })
+        await c.run('echo hi')
+        await c.shutdown({ force: true })
+      },
+    },
+    {
+      name: 'dockerode',
+      go: async () => {
+        const c = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+        await c.start()
+        await dockerodeExec(c, ['/bin/sh', '-c', 'echo hi'])
+        await c.remove({ force: true })
+      },
+    },
+    {
+      name: `${cli} CLI`,
+      go: async () => {
+        const { stdout } = await cliRun(['run', '-d', '--init', '--entrypoint', '/bin/sh', IMAGE, '-c', KEEPALIVE[2]])
+        const id = stdout.trim()
+        await cliRun(['exec', id, '/bin/sh', '-c', 'echo hi'])
+        await cliRun(['rm', '-f', id])
+      },
+    },
+  ]
+  const samples = await interleave(lifecycle, LIFE_N, 2, (t) => t.go())
+  out.push(table(`lifecycle: create → start → \`echo hi\` → remove, ${LIFE_N} iterations`, samples))
+  return out.join('\n')
+}
+
+const sockets = process.env.POCKET_DOCK_SOCKET
+  ? [process.env.POCKET_DOCK_SOCKET]
+  : ['/var/run/docker.sock', '/run/podman/podman.sock'].filter((s) => existsSync(s))
+const sections = []
+for (const s of sockets) {
+  try {
+    sections.push(await benchEngine(s))
+  } catch (e) {
+    console.error(`skipping ${s}: ${e.message}`)
+  }
+}
+const versions = `pocket-dock ${require('../package.json').version} (release build), dockerode ${require('dockerode/package.json').version}, Node ${process.version}`
+const results = [
+  '# Benchmark results',
+  '',
+  `Date: ${new Date().toISOString()}  `,
+  `Versions: ${versions}  `,
+  `Command: \`${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench\` (bench/run.mjs)  `,
+  `Machine: ${require('node:os').cpus().length} cores, ${(require('node:os').totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  '',
+  ...sections,
+].join('\n')
+writeFileSync(new URL('./RESULTS.md', import.meta.url), results + '\n')
+console.log('wrote bench/RESULTS.md')
