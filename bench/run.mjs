@@ -15,7 +15,7 @@ import { createRequire } from 'node:module'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
 import { createNewContainer } from 'pocket-dock'
-import { ensureImage } from '../scripts/test-image.mjs'
+import { ensureImage, removeImage } from '../scripts/test-image.mjs'
 
 const require = createRequire(import.meta.url)
 const native = require('../binding.js')
@@ -144,6 +144,7 @@ async function benchEngine(socketPath) {
   ]
   const samples = await interleave(lifecycle, LIFE_N, 2, (t) => t.go())
   out.push(table(`lifecycle: create → start → \`echo hi\` → remove, ${LIFE_N} iterations`, samples))
+  await removeImage(IMAGE, socketPath)
   return out.join('\n')
 }
 

@@ -8,10 +8,11 @@
 //! carrying the marker *and its process group*: every exec is its own group
 //! leader on both engines, so children that dropped the variable die too.
 
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::exec::CreateExecOptions;
 use futures::StreamExt;
 use rand::Rng;
 
+use super::attach::start_attached;
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
 
@@ -47,36 +48,15 @@ pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal:
             "signal {signal:?} is not a signal name or number"
         )));
     }
-    let op = Op::Handle { container };
-    let docker = engine.docker();
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                user: Some("0"),
-                cmd: Some(vec!["/bin/sh", "-c", KILL_SCRIPT, "pocket-dock-kill", marker, signal]),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| Error::from_engine(e, op))?;
-    let started = docker
-        .start_exec(
-            &exec.id,
-            Some(StartExecOptions {
-                detach: false,
-                ..Default::default()
-            }),
-        )
-        .await
-        .map_err(|e| Error::from_engine(e, op))?;
-    if let StartExecResults::Attached { mut output, .. } = started {
-        // The killer prints nothing; reading to the end waits for it to finish.
-        while let Some(frame) = output.next().await {
-            frame.map_err(|e| Error::from_engine(e, op))?;
-        }
+    let config = CreateExecOptions {
+        user: Some("0"),
+        cmd: Some(vec!["/bin/sh", "-c", KILL_SCRIPT, "pocket-dock-kill", marker, signal]),
+        ..Default::default()
+    };
+    let mut killer = start_attached(engine, container, config).await?;
+    // The killer prints nothing; reading to the end waits for it to finish.
+    while let Some(frame) = killer.output.next().await {
+        frame.map_err(|e| Error::from_engine(e, Op::Handle { container }))?;
     }
     Ok(())
 }

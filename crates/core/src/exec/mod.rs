@@ -5,9 +5,11 @@
 //!   the timeout and the output cap. Pure, so bad input fails before any engine call.
 //! - [`run`]: blocking mode — start, collect under the cap, enforce the timeout
 //!   and cancellation by killing the command inside the container.
+//! - `attach`: how every mode creates and starts an exec with its output attached.
 //! - [`kill`]: the marker-based kill of a command and its children.
 //! - [`output`]: the capped collector and UTF-8 decoding.
 
+mod attach;
 pub mod kill;
 pub mod output;
 mod run;

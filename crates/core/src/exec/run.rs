@@ -3,11 +3,12 @@
 use std::time::{Duration, Instant};
 
 use bollard::container::LogOutput;
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use bollard::exec::CreateExecOptions;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 
+use super::attach::{start_attached, Attached};
 use super::kill::kill_marked;
 use super::output::{OutputCollector, StreamKind};
 use super::{ExecPlan, ExecResult};
@@ -17,9 +18,6 @@ use crate::error::{Error, Op, Result};
 /// After a kill, how long to keep reading for the output the command flushed on
 /// its way out. The stream ends within ~100 ms of a group kill on both engines.
 const DRAIN_AFTER_KILL: Duration = Duration::from_secs(2);
-
-/// Buffer size of the attach stream's decoder.
-const READ_CAPACITY: usize = 64 << 10;
 
 /// Why the read loop stopped.
 enum Stop {
@@ -33,40 +31,20 @@ enum Stop {
 /// so far.
 pub async fn run(engine: &Engine, container: &str, plan: ExecPlan, cancel: CancellationToken) -> Result<ExecResult> {
     let op = Op::Handle { container };
-    let docker = engine.docker();
     let started_at = Instant::now();
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions {
-                attach_stdin: Some(plan.stdin.is_some()),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                env: Some(plan.env.iter().map(String::as_str).collect()),
-                cmd: Some(plan.argv.iter().map(String::as_str).collect()),
-                user: plan.user.as_deref(),
-                working_dir: plan.workdir.as_deref(),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(|e| Error::from_engine(e, op))?;
-    let started = docker
-        .start_exec(
-            &exec.id,
-            Some(StartExecOptions {
-                detach: false,
-                tty: false,
-                output_capacity: Some(READ_CAPACITY),
-            }),
-        )
-        .await
-        .map_err(|e| Error::from_engine(e, op))?;
-    let StartExecResults::Attached { mut output, mut input } = started else {
-        return Err(Error::SocketCommunication {
-            detail: "the engine did not attach to the command".into(),
-        });
+    let config = CreateExecOptions {
+        attach_stdin: Some(plan.stdin.is_some()),
+        env: Some(plan.env.iter().map(String::as_str).collect()),
+        cmd: Some(plan.argv.iter().map(String::as_str).collect()),
+        user: plan.user.as_deref(),
+        working_dir: plan.workdir.as_deref(),
+        ..Default::default()
     };
+    let Attached {
+        id: exec_id,
+        mut output,
+        mut input,
+    } = start_attached(engine, container, config).await?;
 
     // Feed stdin concurrently: a command may print a lot before it reads.
     let feeder = plan.stdin.map(|bytes| {
@@ -100,7 +78,7 @@ pub async fn run(engine: &Engine, container: &str, plan: ExecPlan, cancel: Cance
     }
 
     let exit_code = match stop {
-        Stop::Finished => match wait_exit_code(engine, &exec.id, op, deadline).await? {
+        Stop::Finished => match wait_exit_code(engine, &exec_id, op, deadline).await? {
             Some(code) => code,
             None => {
                 stop = Stop::TimedOut;
