@@ -3,7 +3,9 @@
  * seed (`AsyncContainer`, …). `pocket-dock` exports the same.
  */
 export { createNewContainer } from './api'
-export { AsyncContainer } from './container'
+export { AsyncContainer, type ExitCallback, type OutputCallback } from './container'
+export { AsyncExecStream, type StreamChunk } from './exec-stream'
+export { AsyncProcess, type BufferSnapshot } from './process'
 export { ExecResult } from './exec-result'
 export {
   AbortError,

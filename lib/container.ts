@@ -1,7 +1,14 @@
-import { CancelToken, type NativeContainer } from '../binding.js'
+import { CancelToken, type NativeContainer, type NativeProcessEvent } from '../binding.js'
 import { AbortError, callNative } from './errors'
+import { AsyncExecStream } from './exec-stream'
 import { ExecResult } from './exec-result'
+import { AsyncProcess } from './process'
 import type { RunOptions, ShutdownOptions } from './types'
+
+/** A callback of `onStdout`/`onStderr`. */
+export type OutputCallback = (container: AsyncContainer, data: string) => void
+/** A callback of `onExit`. */
+export type ExitCallback = (container: AsyncContainer, exitCode: number) => void
 
 /**
  * A running container sandbox (SPEC §3). Create one with
@@ -10,6 +17,9 @@ import type { RunOptions, ShutdownOptions } from './types'
  */
 export class AsyncContainer {
   readonly #native: NativeContainer
+  readonly #onStdout: OutputCallback[] = []
+  readonly #onStderr: OutputCallback[] = []
+  readonly #onExit: ExitCallback[] = []
 
   /** @internal Use `createNewContainer()`. */
   constructor(native: NativeContainer) {
@@ -42,19 +52,35 @@ export class AsyncContainer {
   }
 
   /**
-   * Runs `cmd` (via `sh -c` unless `lang` says otherwise) and resolves with its
-   * {@link ExecResult} when it ends. A timeout kills the command inside the
-   * container and resolves with `timedOut: true`; an aborted `signal` kills it
-   * and rejects with {@link AbortError}.
+   * Runs `cmd` (via `sh -c` unless `lang` says otherwise).
+   *
+   * - Blocking (default): resolves with its {@link ExecResult} when it ends.
+   * - `stream: true`: resolves with an {@link AsyncExecStream} at once.
+   * - `detach: true`: resolves with an {@link AsyncProcess} at once.
+   *
+   * A timeout kills the command inside the container (`timedOut: true`); an
+   * aborted `signal` kills it and rejects with {@link AbortError}.
    */
-  async run(cmd: string, opts: RunOptions = {}): Promise<ExecResult> {
+  run(cmd: string, opts: RunOptions & { stream: true; detach?: false }): Promise<AsyncExecStream>
+  run(cmd: string, opts: RunOptions & { detach: true; stream?: false }): Promise<AsyncProcess>
+  run(cmd: string, opts?: RunOptions): Promise<ExecResult>
+  async run(cmd: string, opts: RunOptions = {}): Promise<ExecResult | AsyncExecStream | AsyncProcess> {
     if (typeof cmd !== 'string') throw new TypeError(`run(cmd): cmd must be a string, got ${typeof cmd}`)
     const { signal, stdin, ...rest } = opts
     if (signal?.aborted) throw new AbortError(signal.reason)
     const native = { ...rest, stdin: stdin === undefined ? undefined : toBuffer(stdin) }
+    if (opts.detach && !opts.stream) {
+      const p = await callNative(() => this.#native.spawn(cmd, native))
+      const process = new AsyncProcess(p, (e) => this.#dispatch(e))
+      signal?.addEventListener('abort', () => void process.kill('KILL').catch(() => {}), { once: true })
+      return process
+    }
     const token = signal ? new CancelToken() : undefined
     const onAbort = () => token?.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
+    if (opts.stream) {
+      return new AsyncExecStream(await callNative(() => this.#native.stream(cmd, native, token)), signal)
+    }
     try {
       const r = await callNative(() => this.#native.run(cmd, native, token))
       const result = new ExecResult(r)
@@ -63,6 +89,36 @@ export class AsyncContainer {
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  /** Calls `fn(container, data)` with the stdout of every detached process, in order. */
+  onStdout(fn: OutputCallback): void {
+    this.#onStdout.push(checkFn(fn))
+  }
+  /** Calls `fn(container, data)` with the stderr of every detached process, in order. */
+  onStderr(fn: OutputCallback): void {
+    this.#onStderr.push(checkFn(fn))
+  }
+  /** Calls `fn(container, exitCode)` when a detached process ends (-1 if killed by a timeout or shutdown). */
+  onExit(fn: ExitCallback): void {
+    this.#onExit.push(checkFn(fn))
+  }
+
+  /** Delivers a detached process's event to the callbacks; a throwing callback is reported, not fatal. */
+  #dispatch(e: NativeProcessEvent): void {
+    const call = (fn: () => void, which: string) => {
+      try {
+        fn()
+      } catch (err) {
+        process.emitWarning(
+          `pocket-dock: an ${which} callback threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+          'PocketDockCallbackWarning',
+        )
+      }
+    }
+    if (e.kind === 'exit') for (const fn of this.#onExit) call(() => fn(this, e.exitCode ?? -1), 'onExit')
+    else if (e.kind === 'stdout') for (const fn of this.#onStdout) call(() => fn(this, e.data ?? ''), 'onStdout')
+    else for (const fn of this.#onStderr) call(() => fn(this, e.data ?? ''), 'onStderr')
   }
 
   /**
@@ -77,6 +133,11 @@ export class AsyncContainer {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown()
   }
+}
+
+function checkFn<F>(fn: F): F {
+  if (typeof fn !== 'function') throw new TypeError('the callback must be a function')
+  return fn
 }
 
 function toBuffer(data: string | Uint8Array): Buffer {

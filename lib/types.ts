@@ -52,9 +52,9 @@ export interface RunOptions {
   stdin?: string | Uint8Array
   /** Aborting kills the command inside the container and rejects with `AbortError`. */
   signal?: AbortSignal
-  /** Streaming mode (SPEC §4); not available in this version. */
+  /** Streaming mode: resolve at once with an `AsyncExecStream` (not with `detach`). */
   stream?: boolean
-  /** Detached mode (SPEC §4); not available in this version. */
+  /** Detached mode: resolve at once with an `AsyncProcess` (not with `stream`). Only an explicit `timeout` applies. */
   detach?: boolean
 }
 

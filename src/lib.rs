@@ -13,6 +13,8 @@ use napi::bindgen_prelude::{Buffer, Either, PromiseRaw};
 use napi::{Env, Status};
 use napi_derive::napi;
 use pocket_dock_core as core;
+use pocket_dock_core::exec::output::StreamKind;
+use pocket_dock_core::exec::process::ProcessEvent;
 use pocket_dock_core::CancellationToken;
 
 /// Prefix of the message of every error the binding throws; `lib/errors.ts`
@@ -247,11 +249,209 @@ impl NativeContainer {
         env.spawn_future(async move { inner.run(&cmd, opts, token).await.map(Into::into).map_err(to_js_error) })
     }
 
+    /// Starts a command in streaming mode; `cancel` kills it.
+    #[napi(ts_return_type = "Promise<NativeExecStream>")]
+    pub fn stream<'env>(
+        &self,
+        env: &'env Env,
+        cmd: String,
+        opts: Option<NativeRunOptions>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<PromiseRaw<'env, NativeExecStream>> {
+        let inner = self.inner.clone();
+        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let token = cancel.map(|c| c.0.clone()).unwrap_or_default();
+        env.spawn_future(async move {
+            let stream = inner.stream(&cmd, opts, token).await.map_err(to_js_error)?;
+            Ok(NativeExecStream {
+                inner: Arc::new(stream),
+            })
+        })
+    }
+
+    /// Starts a command detached.
+    #[napi(ts_return_type = "Promise<NativeProcess>")]
+    pub fn spawn<'env>(
+        &self,
+        env: &'env Env,
+        cmd: String,
+        opts: Option<NativeRunOptions>,
+    ) -> Result<PromiseRaw<'env, NativeProcess>> {
+        let inner = self.inner.clone();
+        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        env.spawn_future(async move {
+            let process = inner.spawn(&cmd, opts).await.map_err(to_js_error)?;
+            Ok(NativeProcess {
+                inner: Arc::new(process),
+            })
+        })
+    }
+
     /// Stops and removes the container (stop only when persistent).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env, force: Option<bool>) -> Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
         env.spawn_future(async move { inner.shutdown(force.unwrap_or(false)).await.map_err(to_js_error) })
+    }
+}
+
+fn stream_name(kind: StreamKind) -> String {
+    match kind {
+        StreamKind::Stdout => "stdout".into(),
+        StreamKind::Stderr => "stderr".into(),
+    }
+}
+
+/// A piece of streamed output.
+#[napi(object)]
+pub struct NativeChunk {
+    /// `"stdout"` or `"stderr"`.
+    pub stream: String,
+    pub data: String,
+}
+
+/// Most bytes one `next()` hands to JS: few crossings, bounded memory.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A command in streaming mode; `lib/exec-stream.ts` makes it an async iterable.
+#[napi]
+pub struct NativeExecStream {
+    inner: Arc<core::exec::stream::ExecStream>,
+}
+
+#[napi]
+impl NativeExecStream {
+    /// The next output ready (waits for some), or null at the end.
+    #[napi(ts_return_type = "Promise<NativeChunk[] | null>")]
+    pub fn next<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Option<Vec<NativeChunk>>>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move {
+            Ok(inner.next_batch(BATCH_BYTES).await.map(|batch| {
+                batch
+                    .into_iter()
+                    .map(|c| NativeChunk {
+                        stream: stream_name(c.kind),
+                        data: c.data,
+                    })
+                    .collect()
+            }))
+        })
+    }
+
+    /// Kills the command inside the container; the stream then ends.
+    #[napi]
+    pub fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// The outcome, once the command has ended.
+    #[napi(ts_return_type = "Promise<NativeExecResult>")]
+    pub fn result<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, NativeExecResult>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.result().await.map(Into::into).map_err(to_js_error) })
+    }
+}
+
+/// What `read()`/`peek()` of a detached process return.
+#[napi(object)]
+pub struct NativeBufferSnapshot {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<core::exec::ring::BufferSnapshot> for NativeBufferSnapshot {
+    fn from(s: core::exec::ring::BufferSnapshot) -> Self {
+        NativeBufferSnapshot {
+            stdout: s.stdout,
+            stderr: s.stderr,
+        }
+    }
+}
+
+/// An event of a detached process: output (`stdout`/`stderr` with `data`) or
+/// `exit` with `exitCode`.
+#[napi(object)]
+pub struct NativeProcessEvent {
+    pub kind: String,
+    pub data: Option<String>,
+    pub exit_code: Option<i64>,
+}
+
+/// A detached command; `lib/process.ts` wraps it as `AsyncProcess`.
+#[napi]
+pub struct NativeProcess {
+    inner: Arc<core::exec::process::Process>,
+}
+
+#[napi]
+impl NativeProcess {
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id().to_string()
+    }
+    #[napi(getter)]
+    pub fn buffer_size(&self) -> f64 {
+        self.inner.buffer_size() as f64
+    }
+    #[napi(getter)]
+    pub fn buffer_overflow(&self) -> bool {
+        self.inner.buffer_overflow()
+    }
+    #[napi]
+    pub fn is_running(&self) -> bool {
+        self.inner.is_running()
+    }
+    #[napi]
+    pub fn read(&self) -> NativeBufferSnapshot {
+        self.inner.read().into()
+    }
+    #[napi]
+    pub fn peek(&self) -> NativeBufferSnapshot {
+        self.inner.peek().into()
+    }
+
+    /// Signals the process tree inside the container (a number or a name).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn kill<'env>(&self, env: &'env Env, signal: String) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.kill(&signal).await.map_err(to_js_error) })
+    }
+
+    /// Waits for the end (at most `timeoutSecs`), with the buffered output.
+    #[napi(ts_return_type = "Promise<NativeExecResult>")]
+    pub fn wait<'env>(&self, env: &'env Env, timeout_secs: Option<f64>) -> Result<PromiseRaw<'env, NativeExecResult>> {
+        let inner = self.inner.clone();
+        let timeout = timeout_secs
+            .map(|t| core::container::spec::parse_timeout(t, "timeout"))
+            .transpose()
+            .map_err(to_js_error)?
+            .flatten();
+        env.spawn_future(async move { Ok(inner.wait(timeout).await.into()) })
+    }
+
+    /// The next events in order, or null after the exit event.
+    #[napi(ts_return_type = "Promise<NativeProcessEvent[] | null>")]
+    pub fn next_events<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Option<Vec<NativeProcessEvent>>>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move {
+            Ok(inner.next_events(256).await.map(|events| {
+                events
+                    .into_iter()
+                    .map(|e| match e {
+                        ProcessEvent::Output { kind, data } => NativeProcessEvent {
+                            kind: stream_name(kind),
+                            data: Some(data),
+                            exit_code: None,
+                        },
+                        ProcessEvent::Exit { exit_code } => NativeProcessEvent {
+                            kind: "exit".into(),
+                            data: None,
+                            exit_code: Some(exit_code),
+                        },
+                    })
+                    .collect()
+            }))
+        })
     }
 }
 

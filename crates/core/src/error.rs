@@ -11,7 +11,7 @@ use bollard::errors::Error as BollardError;
 
 /// Every failure the core reports. Each variant has a stable [`Error::code`] that
 /// the JS layer turns into the matching exported error class.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The socket exists (or was named) but nothing usable answers on it.
     #[error("cannot connect to the container engine at {socket_path}: {detail}. Is the engine running? Start it (e.g. `systemctl start docker` or `podman system service --time=0 unix://{socket_path}`) or pass another `socketPath`.")]

@@ -14,6 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, Discovery, Engine};
 use crate::error::{Error, Op, Result};
+use crate::exec::process::Process;
+use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecOptions, ExecResult};
 pub use spec::CreateOptions;
 
@@ -34,6 +36,9 @@ pub struct Container {
     default_timeout: Option<Duration>,
     /// Set once `shutdown()` has begun: later commands fail fast and clearly.
     shut_down: AtomicBool,
+    /// Cancelled by `shutdown()`: ends the readers of streams and detached
+    /// processes, so no background task outlives its container.
+    stopped: CancellationToken,
 }
 
 impl Container {
@@ -92,6 +97,7 @@ impl Container {
             project: spec.project,
             default_timeout: spec.default_timeout,
             shut_down: AtomicBool::new(false),
+            stopped: CancellationToken::new(),
         })
     }
 
@@ -120,15 +126,39 @@ impl Container {
 
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
     pub async fn run(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecResult> {
-        let other_mode = opts.stream || opts.detach;
         let plan = opts.plan(cmd, self.default_timeout)?;
-        if other_mode {
-            return Err(Error::InvalidArgument(
-                "`stream` and `detach` modes are not available in this version of pocket-dock; run without them".into(),
-            ));
-        }
         self.check_open()?;
         exec::run(&self.engine, &self.id, plan, cancel)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
+    /// kills it. The container's default timeout applies.
+    pub async fn stream(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecStream> {
+        let plan = opts.plan(cmd, self.default_timeout)?;
+        self.check_open()?;
+        let cancel = cancel.child_token();
+        // Shutting the container down ends the stream too.
+        let stopped = self.stopped.clone();
+        let token = cancel.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = stopped.cancelled() => token.cancel(),
+                _ = token.cancelled() => {}
+            }
+        });
+        exec::stream::start(self.engine.clone(), self.id.clone(), plan, cancel)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
+    /// background process (a server, say) runs until it ends or is killed.
+    pub async fn spawn(&self, cmd: &str, opts: ExecOptions) -> Result<Process> {
+        let plan = opts.plan(cmd, None)?;
+        self.check_open()?;
+        exec::process::spawn(self.engine.clone(), self.id.clone(), plan, self.stopped.clone())
             .await
             .map_err(|e| self.explain(e))
     }
@@ -138,6 +168,7 @@ impl Container {
     /// container already removed by someone else counts as shut down.
     pub async fn shutdown(&self, force: bool) -> Result<()> {
         self.shut_down.store(true, Ordering::SeqCst);
+        self.stopped.cancel();
         let docker = self.engine.docker();
         let op = Op::Handle { container: &self.id };
         let tolerate_gone = |r: std::result::Result<(), BollardError>| match r {

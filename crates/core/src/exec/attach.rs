@@ -7,7 +7,10 @@ use std::pin::Pin;
 use bollard::container::LogOutput;
 use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use futures::Stream;
-use tokio::io::AsyncWrite;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::task::JoinHandle;
+
+use super::ExecPlan;
 
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
@@ -25,6 +28,39 @@ pub struct Attached {
     pub id: String,
     pub output: OutputStream,
     pub input: Pin<Box<dyn AsyncWrite + Send>>,
+    /// The task feeding stdin, if any; stopped when the exec is dropped.
+    feeder: Option<JoinHandle<()>>,
+}
+
+impl Drop for Attached {
+    fn drop(&mut self) {
+        if let Some(f) = self.feeder.take() {
+            f.abort();
+        }
+    }
+}
+
+/// Starts the command of `plan` and, if it has stdin, feeds it concurrently
+/// (a command may print a lot before it reads) and then closes it.
+pub async fn start_plan(engine: &Engine, container: &str, plan: &ExecPlan) -> Result<Attached> {
+    let config = CreateExecOptions {
+        attach_stdin: Some(plan.stdin.is_some()),
+        env: Some(plan.env.iter().map(String::as_str).collect()),
+        cmd: Some(plan.argv.iter().map(String::as_str).collect()),
+        user: plan.user.as_deref(),
+        working_dir: plan.workdir.as_deref(),
+        ..Default::default()
+    };
+    let mut exec = start_attached(engine, container, config).await?;
+    if let Some(bytes) = plan.stdin.clone() {
+        let mut input = std::mem::replace(&mut exec.input, Box::pin(tokio::io::sink()));
+        exec.feeder = Some(tokio::spawn(async move {
+            let _ = input.write_all(&bytes).await;
+            // Half-close so the command sees end-of-file on stdin.
+            let _ = input.shutdown().await;
+        }));
+    }
+    Ok(exec)
 }
 
 /// Creates and starts an exec in `container` with stdout and stderr attached.
@@ -50,6 +86,7 @@ pub async fn start_attached(engine: &Engine, container: &str, config: CreateExec
             id: exec.id,
             output,
             input,
+            feeder: None,
         }),
         Ok(StartExecResults::Detached) => Err(Error::SocketCommunication {
             detail: "the engine did not attach to the command".into(),

@@ -3,16 +3,24 @@
 //! - [`ExecOptions`] → [`ExecPlan`]: checks per-call options and builds the argv
 //!   (`sh -c`, `python3 -c`, `node -e`), the environment (with the kill marker),
 //!   the timeout and the output cap. Pure, so bad input fails before any engine call.
-//! - [`run`]: blocking mode — start, collect under the cap, enforce the timeout
-//!   and cancellation by killing the command inside the container.
+//! - `pump`: the one read loop of every mode — output into a sink, deadline
+//!   and cancellation enforced by killing the command inside the container.
+//! - [`run`]: blocking mode, into a capped collector.
+//! - [`stream`]: streaming mode, into a bounded channel (backpressure).
+//! - [`process`]: detached mode, into a [`ring`] buffer and an event queue.
 //! - `attach`: how every mode creates and starts an exec with its output attached.
 //! - [`kill`]: the marker-based kill of a command and its children.
-//! - [`output`]: the capped collector and UTF-8 decoding.
+//! - [`output`], `decode`: the capped collector, UTF-8 decoding across frames.
 
 mod attach;
+mod decode;
 pub mod kill;
 pub mod output;
+pub mod process;
+mod pump;
+pub mod ring;
 mod run;
+pub mod stream;
 
 use std::time::Duration;
 
@@ -76,6 +84,13 @@ impl ExecResult {
     /// `exitCode === 0 && !timedOut`.
     pub fn ok(&self) -> bool {
         self.exit_code == 0 && !self.timed_out && !self.cancelled
+    }
+}
+
+impl ExecPlan {
+    /// When a command started at `started` must be killed, if ever.
+    pub fn deadline(&self, started: std::time::Instant) -> Option<tokio::time::Instant> {
+        self.timeout.map(|t| tokio::time::Instant::from_std(started + t))
     }
 }
 

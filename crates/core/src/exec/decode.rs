@@ -1,0 +1,79 @@
+//! Incremental UTF-8 decoding: bytes arrive in frames that may split a
+//! multi-byte character; the decoder holds the incomplete tail until the rest
+//! arrives, so no character is ever corrupted at a frame boundary.
+
+/// Decodes one byte stream (stdout or stderr) chunk by chunk.
+#[derive(Debug, Default)]
+pub struct Utf8Decoder {
+    /// At most 3 bytes: the start of a character whose rest has not arrived.
+    pending: Vec<u8>,
+}
+
+impl Utf8Decoder {
+    /// Decodes `bytes` after whatever was pending; invalid sequences become
+    /// U+FFFD, an incomplete character at the end is kept for the next call.
+    pub fn decode(&mut self, bytes: &[u8]) -> String {
+        let mut buf = std::mem::take(&mut self.pending);
+        buf.extend_from_slice(bytes);
+        let mut out = String::with_capacity(buf.len());
+        let mut rest = &buf[..];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    out.push_str(s);
+                    break;
+                }
+                Err(e) => {
+                    let (valid, after) = rest.split_at(e.valid_up_to());
+                    // SAFETY-free: `valid` was just checked by from_utf8.
+                    out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                    match e.error_len() {
+                        Some(n) => {
+                            out.push('\u{fffd}');
+                            rest = &after[n..];
+                        }
+                        None => {
+                            self.pending = after.to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Ends the stream: a character still incomplete becomes U+FFFD.
+    pub fn finish(&mut self) -> String {
+        if self.pending.is_empty() {
+            String::new()
+        } else {
+            self.pending.clear();
+            "\u{fffd}".into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_characters_are_joined_across_chunks() {
+        let text = "aé€😀z";
+        for split in 0..text.len() {
+            let mut d = Utf8Decoder::default();
+            let (a, b) = text.as_bytes().split_at(split);
+            let out = d.decode(a) + &d.decode(b) + &d.finish();
+            assert_eq!(out, text, "split at {split}");
+        }
+    }
+
+    #[test]
+    fn invalid_bytes_are_replaced_and_decoding_goes_on() {
+        let mut d = Utf8Decoder::default();
+        assert_eq!(d.decode(&[b'a', 0xff, b'b']), "a\u{fffd}b");
+        assert_eq!(d.decode(&[0xe2, 0x82]), "");
+        assert_eq!(d.finish(), "\u{fffd}");
+    }
+}

@@ -1,0 +1,211 @@
+//! Detached mode: the command runs in the background; its output goes to a
+//! ring buffer (the newest 1 MiB) and, in order, to an event queue that the JS
+//! layer turns into `onStdout`/`onStderr`/`onExit` callbacks. The reader task
+//! ends when the command ends or the container goes away.
+
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch, Mutex};
+use tokio_util::sync::CancellationToken;
+
+use super::attach::start_plan;
+use super::decode::Utf8Decoder;
+use super::kill::kill_marked;
+use super::output::StreamKind;
+use super::pump::{pump, Sink, Stop};
+use super::ring::{BufferSnapshot, RingBuffer, DEFAULT_CAPACITY};
+use super::{ExecPlan, ExecResult};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+
+/// Events that may wait for the JS side. Bounded: a JS side that falls far
+/// behind slows the reader instead of growing memory.
+const EVENT_QUEUE: usize = 256;
+
+/// After `kill()`, how long to wait for the process to end before returning
+/// (a process may trap the signal and go on).
+const KILL_WAIT: Duration = Duration::from_secs(1);
+
+/// What a detached process reports, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessEvent {
+    Output { kind: StreamKind, data: String },
+    Exit { exit_code: i64 },
+}
+
+/// A command running in the background.
+pub struct Process {
+    id: String,
+    engine: Arc<Engine>,
+    container: String,
+    marker: String,
+    started_at: Instant,
+    ring: Arc<StdMutex<RingBuffer>>,
+    events: Mutex<mpsc::Receiver<ProcessEvent>>,
+    /// `Some(exit code)` once the command has ended (-1 if unknown).
+    exit: watch::Receiver<Option<i64>>,
+    /// Cancelled when the process has ended or the container shut down.
+    ended: CancellationToken,
+}
+
+struct ProcessSink {
+    ring: Arc<StdMutex<RingBuffer>>,
+    events: mpsc::Sender<ProcessEvent>,
+    stdout: Utf8Decoder,
+    stderr: Utf8Decoder,
+}
+
+impl ProcessSink {
+    async fn deliver(&mut self, kind: StreamKind, data: String) {
+        if data.is_empty() {
+            return;
+        }
+        self.ring.lock().expect("ring poisoned").push(kind, data.clone());
+        let _ = self.events.send(ProcessEvent::Output { kind, data }).await;
+    }
+}
+
+impl Sink for ProcessSink {
+    async fn push(&mut self, kind: StreamKind, bytes: &[u8]) {
+        let text = match kind {
+            StreamKind::Stdout => self.stdout.decode(bytes),
+            StreamKind::Stderr => self.stderr.decode(bytes),
+        };
+        self.deliver(kind, text).await;
+    }
+}
+
+/// Starts `plan` in the background. `stop` (the container's shutdown token)
+/// ends the reader when the container goes away.
+pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop: CancellationToken) -> Result<Process> {
+    let started_at = Instant::now();
+    let deadline = plan.deadline(started_at);
+    let mut exec = start_plan(&engine, &container, &plan).await?;
+    let ring = Arc::new(StdMutex::new(RingBuffer::new(DEFAULT_CAPACITY)));
+    let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
+    let (exit_tx, exit_rx) = watch::channel(None);
+    let ended = CancellationToken::new();
+    let process = Process {
+        id: exec.id.clone(),
+        engine: engine.clone(),
+        container: container.clone(),
+        marker: plan.marker.clone(),
+        started_at,
+        ring: ring.clone(),
+        events: Mutex::new(events_rx),
+        exit: exit_rx,
+        ended: ended.clone(),
+    };
+    tokio::spawn(async move {
+        let mut sink = ProcessSink {
+            ring,
+            events: events_tx,
+            stdout: Utf8Decoder::default(),
+            stderr: Utf8Decoder::default(),
+        };
+        // Detached processes are stopped by kill(), not by a cancel token.
+        let never = CancellationToken::new();
+        let outcome = tokio::select! {
+            r = pump(&engine, &container, &mut exec, &plan.marker, deadline, &never, &mut sink) => r,
+            _ = stop.cancelled() => Err(Error::ContainerNotRunning { container_id: container.clone(), detail: "shut down".into() }),
+        };
+        let tail = sink.stdout.finish();
+        sink.deliver(StreamKind::Stdout, tail).await;
+        let tail = sink.stderr.finish();
+        sink.deliver(StreamKind::Stderr, tail).await;
+        let exit_code = match outcome {
+            Ok(e) if e.stop == Stop::Finished => e.exit_code,
+            _ => -1,
+        };
+        let _ = exit_tx.send(Some(exit_code));
+        ended.cancel();
+        let _ = sink.events.send(ProcessEvent::Exit { exit_code }).await;
+    });
+    Ok(process)
+}
+
+impl Process {
+    /// The engine's id of this exec.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.exit.borrow().is_none()
+    }
+
+    /// The exit code, once ended.
+    pub fn exit_code(&self) -> Option<i64> {
+        *self.exit.borrow()
+    }
+
+    /// Sends `signal` to the process and its children inside the container,
+    /// then waits (briefly) for it to end.
+    pub async fn kill(&self, signal: &str) -> Result<()> {
+        if !self.is_running() {
+            return Ok(());
+        }
+        kill_marked(&self.engine, &self.container, &self.marker, signal).await?;
+        let _ = tokio::time::timeout(KILL_WAIT, self.ended.cancelled()).await;
+        Ok(())
+    }
+
+    /// Waits for the process to end (at most `timeout`) and returns its result;
+    /// the output is what the ring buffer holds (not consumed). If it is still
+    /// running at the timeout: `timed_out`, exit code -1, and it keeps running.
+    pub async fn wait(&self, timeout: Option<Duration>) -> ExecResult {
+        let finished = match timeout {
+            Some(t) => tokio::time::timeout(t, self.ended.cancelled()).await.is_ok(),
+            None => {
+                self.ended.cancelled().await;
+                true
+            }
+        };
+        let ring = self.ring.lock().expect("ring poisoned");
+        let snap = ring.peek();
+        ExecResult {
+            exit_code: if finished { self.exit_code().unwrap_or(-1) } else { -1 },
+            stdout: snap.stdout,
+            stderr: snap.stderr,
+            duration_ms: self.started_at.elapsed().as_secs_f64() * 1000.0,
+            timed_out: !finished,
+            truncated: ring.overflowed(),
+            cancelled: false,
+        }
+    }
+
+    /// The buffered output, consumed.
+    pub fn read(&self) -> BufferSnapshot {
+        self.ring.lock().expect("ring poisoned").read()
+    }
+
+    /// The buffered output, left in place.
+    pub fn peek(&self) -> BufferSnapshot {
+        self.ring.lock().expect("ring poisoned").peek()
+    }
+
+    /// Bytes the buffer holds now.
+    pub fn buffer_size(&self) -> usize {
+        self.ring.lock().expect("ring poisoned").size()
+    }
+
+    /// Whether old output was evicted.
+    pub fn buffer_overflow(&self) -> bool {
+        self.ring.lock().expect("ring poisoned").overflowed()
+    }
+
+    /// The next events, in order, up to `max`; `None` after the exit event.
+    pub async fn next_events(&self, max: usize) -> Option<Vec<ProcessEvent>> {
+        let mut rx = self.events.lock().await;
+        let first = rx.recv().await?;
+        let mut batch = vec![first];
+        while batch.len() < max {
+            match rx.try_recv() {
+                Ok(ev) => batch.push(ev),
+                Err(_) => break,
+            }
+        }
+        Some(batch)
+    }
+}

@@ -1,0 +1,146 @@
+//! The one read loop every exec mode shares: move the engine's output frames
+//! into a [`Sink`], enforce the deadline and cancellation (both kill the
+//! command inside the container), then read the exit code.
+//!
+//! Blocking `run` sinks into a capped collector, streams into a bounded
+//! channel (so a consumer that stops pulling stops the reading: backpressure),
+//! detached processes into a ring buffer.
+
+use std::time::Duration;
+
+use bollard::container::LogOutput;
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::attach::Attached;
+use super::kill::kill_marked;
+use super::output::StreamKind;
+use crate::engine::Engine;
+use crate::error::{Error, Op, Result};
+
+/// After a kill, how long to keep reading for the output the command flushed on
+/// its way out. The stream ends within ~100 ms of a group kill on both engines.
+const DRAIN_AFTER_KILL: Duration = Duration::from_secs(2);
+
+/// Where output goes. `push` may wait (that is the backpressure of streams).
+pub(crate) trait Sink: Send {
+    async fn push(&mut self, kind: StreamKind, bytes: &[u8]);
+}
+
+/// Why reading stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    Finished,
+    TimedOut,
+    Cancelled,
+}
+
+/// How a pumped command ended.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ended {
+    /// The exit code, or -1 when the command was killed by a timeout or cancel.
+    pub exit_code: i64,
+    pub stop: Stop,
+}
+
+/// Pumps `exec`'s output into `sink` until it ends, the `deadline` passes or
+/// `cancel` fires; in the last two cases the command (marked `marker`) is
+/// killed with its children and what it flushed while dying is still pumped.
+pub(crate) async fn pump<S: Sink>(
+    engine: &Engine,
+    container: &str,
+    exec: &mut Attached,
+    marker: &str,
+    deadline: Option<tokio::time::Instant>,
+    cancel: &CancellationToken,
+    sink: &mut S,
+) -> Result<Ended> {
+    let op = Op::Handle { container };
+    let timer = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(timer);
+    let mut stop = loop {
+        let frame = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break Stop::Cancelled,
+            _ = &mut timer => break Stop::TimedOut,
+            frame = exec.output.next() => frame,
+        };
+        let (kind, bytes) = match frame {
+            None => break Stop::Finished,
+            Some(Err(e)) => return Err(Error::from_engine(e, op)),
+            Some(Ok(frame)) => match split(frame) {
+                Some(parts) => parts,
+                None => continue,
+            },
+        };
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break Stop::Cancelled,
+            _ = &mut timer => break Stop::TimedOut,
+            _ = sink.push(kind, &bytes) => {}
+        }
+    };
+
+    let mut exit_code = -1;
+    if stop == Stop::Finished {
+        match wait_exit_code(engine, &exec.id, op, deadline).await? {
+            Some(code) => exit_code = code,
+            None => stop = Stop::TimedOut,
+        }
+    }
+    if stop != Stop::Finished {
+        kill_marked(engine, container, marker, "KILL").await?;
+        let drain = async {
+            while let Some(Ok(frame)) = exec.output.next().await {
+                if let Some((kind, bytes)) = split(frame) {
+                    if cancel.is_cancelled() {
+                        continue; // nobody wants it any more
+                    }
+                    sink.push(kind, &bytes).await;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_AFTER_KILL, drain).await;
+    }
+    Ok(Ended { exit_code, stop })
+}
+
+fn split(frame: LogOutput) -> Option<(StreamKind, bytes::Bytes)> {
+    match frame {
+        LogOutput::StdOut { message } | LogOutput::Console { message } => Some((StreamKind::Stdout, message)),
+        LogOutput::StdErr { message } => Some((StreamKind::Stderr, message)),
+        LogOutput::StdIn { .. } => None,
+    }
+}
+
+/// Reads the exit code once the output has ended. The engine may still report
+/// the exec as running for a moment (Podman even says `ExitCode: 0` then), so
+/// ask again until it does not, or until the deadline (⇒ `None`).
+async fn wait_exit_code(
+    engine: &Engine,
+    exec_id: &str,
+    op: Op<'_>,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<Option<i64>> {
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let info = engine
+            .docker()
+            .inspect_exec(exec_id)
+            .await
+            .map_err(|e| Error::from_engine(e, op))?;
+        if info.running != Some(true) {
+            return Ok(Some(info.exit_code.unwrap_or(-1)));
+        }
+        if deadline.is_some_and(|d| tokio::time::Instant::now() + pause >= d) {
+            return Ok(None);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}

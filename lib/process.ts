@@ -1,0 +1,89 @@
+import type { NativeProcess, NativeProcessEvent } from '../binding.js'
+import { callNative } from './errors'
+import { ExecResult } from './exec-result'
+
+/** Buffered output of a detached process. */
+export interface BufferSnapshot {
+  stdout: string
+  stderr: string
+}
+
+/** @internal Receives a detached process's events, in order. */
+export type ProcessEventSink = (event: NativeProcessEvent) => void
+
+/**
+ * A command running in the background (`run(cmd, { detach: true })`). Its
+ * output goes to a 1 MiB ring buffer (oldest evicted, `bufferOverflow` set)
+ * and to the container's `onStdout`/`onStderr`/`onExit` callbacks.
+ */
+export class AsyncProcess {
+  readonly #native: NativeProcess
+
+  /** @internal Use `container.run(cmd, { detach: true })`. */
+  constructor(native: NativeProcess, sink: ProcessEventSink) {
+    this.#native = native
+    void pumpEvents(native, sink)
+  }
+
+  /** The engine's id of this exec. */
+  get id(): string {
+    return this.#native.id
+  }
+  /** Bytes of output the buffer holds now (at most 1 MiB). */
+  get bufferSize(): number {
+    return this.#native.bufferSize
+  }
+  /** Whether older output was evicted from the buffer. */
+  get bufferOverflow(): boolean {
+    return this.#native.bufferOverflow
+  }
+
+  /** Whether the command is still running. */
+  async isRunning(): Promise<boolean> {
+    return this.#native.isRunning()
+  }
+
+  /**
+   * Sends `signal` (a number, default 15 = SIGTERM, or a name like `'KILL'`) to
+   * the process and its children inside the container, then waits briefly for
+   * it to end.
+   */
+  async kill(signal: number | string = 15): Promise<void> {
+    const ok =
+      typeof signal === 'number' ? Number.isInteger(signal) && signal > 0 && signal < 65 : /^[A-Z0-9]+$/i.test(signal)
+    if (!ok) throw new RangeError(`kill(signal): ${String(signal)} is not a signal number (1–64) or name`)
+    await callNative(() => this.#native.kill(String(signal).replace(/^SIG/i, '')))
+  }
+
+  /**
+   * Waits for the command to end (at most `timeout` seconds) and returns its
+   * result, with the buffered output (not consumed). If it is still running at
+   * the timeout, `timedOut` is true and it keeps running.
+   */
+  async wait(opts: { timeout?: number } = {}): Promise<ExecResult> {
+    return new ExecResult(await callNative(() => this.#native.wait(opts.timeout)))
+  }
+
+  /** The buffered output, consumed. */
+  read(): BufferSnapshot {
+    return this.#native.read()
+  }
+
+  /** The buffered output, left in place. */
+  peek(): BufferSnapshot {
+    return this.#native.peek()
+  }
+}
+
+/** Hands every event to `sink` until the exit event. */
+async function pumpEvents(native: NativeProcess, sink: ProcessEventSink): Promise<void> {
+  try {
+    for (;;) {
+      const events = await native.nextEvents()
+      if (events === null) return
+      for (const event of events) sink(event)
+    }
+  } catch (err) {
+    process.emitWarning(`pocket-dock: a detached process's event reader failed: ${String(err)}`)
+  }
+}
