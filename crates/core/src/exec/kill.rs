@@ -20,18 +20,20 @@ use crate::error::{Error, Op, Result};
 pub const MARKER_VAR: &str = "POCKET_DOCK_EXEC";
 
 /// Signals every marked process and its group. `$1` is the marker, `$2` the
-/// signal. Uses only POSIX sh, `tr`, `grep` and `kill`, so it works in busybox,
+/// signal. All marked processes are found first and their groups signalled
+/// together, so a shell does not see its children die and exit normally
+/// before its own signal arrives. `kill -SIG -PGID` has no `--`: busybox's
+/// `kill` refuses it ("invalid number '--'"). Uses only POSIX sh, `tr`, `grep` and `kill`, so it works in busybox,
 /// Alpine and Debian images alike. (`environ` is NUL-separated and busybox's
 /// `grep -F` stops at the first NUL, hence the `tr`.)
-const KILL_SCRIPT: &str = r#"m="$1"; s="$2"
+const KILL_SCRIPT: &str = r#"m="$1"; s="$2"; pids=""
 for d in /proc/[0-9]*; do
   p=${d#/proc/}
   [ "$p" = "$$" ] && continue
-  if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "$m"; then
-    kill -"$s" -- "-$p" 2>/dev/null
-    kill -"$s" "$p" 2>/dev/null
-  fi
+  if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "$m"; then pids="$pids $p"; fi
 done
+for p in $pids; do kill -"$s" "-$p" 2>/dev/null; done
+for p in $pids; do kill -"$s" "$p" 2>/dev/null; done
 exit 0"#;
 
 /// A fresh marker value: `POCKET_DOCK_EXEC=<16 hex>`.

@@ -6,6 +6,7 @@
 //! channel (so a consumer that stops pulling stops the reading: backpressure),
 //! detached processes into a ring buffer.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::container::LogOutput;
@@ -47,7 +48,7 @@ pub(crate) struct Ended {
 /// `cancel` fires; in the last two cases the command (marked `marker`) is
 /// killed with its children and what it flushed while dying is still pumped.
 pub(crate) async fn pump<S: Sink>(
-    engine: &Engine,
+    engine: &Arc<Engine>,
     container: &str,
     exec: &mut Attached,
     marker: &str,
@@ -94,20 +95,59 @@ pub(crate) async fn pump<S: Sink>(
         }
     }
     if stop != Stop::Finished {
-        kill_marked(engine, container, marker, "KILL").await?;
-        let drain = async {
-            while let Some(Ok(frame)) = exec.output.next().await {
-                if let Some((kind, bytes)) = split(frame) {
-                    if cancel.is_cancelled() {
-                        continue; // nobody wants it any more
-                    }
-                    sink.push(kind, &bytes).await;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(DRAIN_AFTER_KILL, drain).await;
+        kill_and_drain(engine, container, exec, marker, cancel, sink).await?;
     }
     Ok(Ended { exit_code, stop })
+}
+
+/// Kills the marked command while still reading its output: Docker handles a
+/// container's exec exits in order, and an exit waits for that exec's output
+/// to be read, so a killer started while nobody reads would never finish.
+/// What the command flushes while dying goes to `sink`, unless cancelled.
+async fn kill_and_drain<S: Sink>(
+    engine: &Arc<Engine>,
+    container: &str,
+    exec: &mut Attached,
+    marker: &str,
+    cancel: &CancellationToken,
+    sink: &mut S,
+) -> Result<()> {
+    let killer = tokio::spawn({
+        let (engine, container, marker) = (engine.clone(), container.to_string(), marker.to_string());
+        async move { kill_marked(&engine, &container, &marker, "KILL").await }
+    });
+    tokio::pin!(killer);
+    let mut killed = None;
+    let mut grace_end: Option<tokio::time::Instant> = None;
+    loop {
+        let grace = async {
+            match grace_end {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = &mut killer, if killed.is_none() => {
+                killed = Some(r);
+                grace_end = Some(tokio::time::Instant::now() + DRAIN_AFTER_KILL);
+            }
+            _ = grace => break,
+            frame = exec.output.next() => match frame.and_then(|f| f.ok()).map(split) {
+                Some(Some((kind, bytes))) if !cancel.is_cancelled() => {
+                    let _ = tokio::time::timeout(DRAIN_AFTER_KILL, sink.push(kind, &bytes)).await;
+                }
+                Some(_) => {}
+                None => break,
+            },
+        }
+    }
+    let killed = match killed {
+        Some(r) => r,
+        None => killer.await,
+    };
+    killed.map_err(|e| Error::SocketCommunication {
+        detail: format!("the kill task failed: {e}"),
+    })?
 }
 
 fn split(frame: LogOutput) -> Option<(StreamKind, bytes::Bytes)> {

@@ -1,5 +1,6 @@
 //! Blocking mode: run a command to the end and return its [`ExecResult`].
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
@@ -20,7 +21,12 @@ impl Sink for OutputCollector {
 /// Runs `plan` in `container` to completion. A timeout or `cancel` kills the
 /// command (and its children) inside the container and returns what it printed
 /// so far.
-pub async fn run(engine: &Engine, container: &str, plan: ExecPlan, cancel: CancellationToken) -> Result<ExecResult> {
+pub async fn run(
+    engine: &Arc<Engine>,
+    container: &str,
+    plan: ExecPlan,
+    cancel: CancellationToken,
+) -> Result<ExecResult> {
     let started_at = Instant::now();
     let deadline = plan.deadline(started_at);
     let mut exec = start_plan(engine, container, &plan).await?;
