@@ -24,6 +24,8 @@ const IMAGE = 'pocket-dock-bench/busybox:latest'
 const quick = !!process.env.BENCH_QUICK
 const EXEC_N = quick ? 30 : 200
 const LIFE_N = quick ? 6 : 30
+const STREAM_BYTES = quick ? 256 * 2 ** 20 : 2 ** 30
+const STREAM_N = quick ? 1 : 3
 const KEEPALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -144,8 +146,81 @@ async function benchEngine(socketPath) {
   ]
   const samples = await interleave(lifecycle, LIFE_N, 2, (t) => t.go())
   out.push(table(`lifecycle: create → start → \`echo hi\` → remove, ${LIFE_N} iterations`, samples))
+  out.push(await benchStreaming(socketPath, cli, cliRun, dockerode))
   await removeImage(IMAGE, socketPath)
   return out.join('\n')
+}
+
+/**
+ * Streaming: STREAM_BYTES of output through each tool, each run in a fresh
+ * process (bench/stream-worker.mjs) so its peak RSS and CPU are its own; the
+ * CLI's output goes to /dev/null and its CPU is read with bash's `times`.
+ */
+async function benchStreaming(socketPath, cli, cliRun, dockerode) {
+  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  await dc.start()
+  const worker = new URL('./stream-worker.mjs', import.meta.url).pathname
+  const cmd = `head -c ${STREAM_BYTES} /dev/zero | tr '\\0' a`
+  const tools = {
+    'pocket-dock': async () =>
+      JSON.parse(
+        (
+          await run(process.execPath, [worker, 'pocket-dock', socketPath, IMAGE, String(STREAM_BYTES)], {
+            maxBuffer: 1 << 20,
+          })
+        ).stdout,
+      ),
+    dockerode: async () =>
+      JSON.parse((await run(process.execPath, [worker, 'dockerode', socketPath, dc.id, String(STREAM_BYTES)])).stdout),
+    [`${cli} CLI`]: async () => {
+      const flag = cli === 'podman' ? `--url unix://${socketPath}` : `-H unix://${socketPath}`
+      const t0 = performance.now()
+      const { stdout } = await run('bash', ['-c', `${cli} ${flag} exec ${dc.id} /bin/sh -c "${cmd}" | wc -c; times`], {
+        env: { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? '/etc/containers/pocket-dock.conf' },
+      })
+      const seconds = (performance.now() - t0) / 1000
+      const [bytes, , children] = stdout.trim().split('\n')
+      const secs = (t) => t.split(/\s+/).reduce((sum, v) => { const m = /(\d+)m([\d.]+)s/.exec(v); return sum + (m ? +m[1] * 60 + +m[2] : 0) }, 0) // prettier-ignore
+      return { seconds, bytes: Number(bytes), cpuSeconds: secs(children) }
+    },
+  }
+  const samples = Object.fromEntries(Object.keys(tools).map((k) => [k, []]))
+  try {
+    for (let i = 0; i < STREAM_N; i++) {
+      for (const name of Object.keys(tools)) {
+        const r = await tools[name]()
+        if (r.bytes !== STREAM_BYTES) throw new Error(`${name} streamed ${r.bytes} of ${STREAM_BYTES} bytes`)
+        samples[name].push(r)
+      }
+    }
+  } finally {
+    await dc.remove({ force: true })
+  }
+  const mib = STREAM_BYTES / 2 ** 20
+  const rows = Object.entries(samples).map(([name, rs]) => {
+    const pick = (f) => median(rs.map(f))
+    return {
+      name,
+      mbps: pick((r) => mib / r.seconds),
+      cpu: pick((r) => r.cpuSeconds / (mib / 1024)),
+      idle: rs[0].idleRssMiB,
+      grow: rs[0].idleRssMiB === undefined ? undefined : pick((r) => r.peakRssMiB - r.idleRssMiB),
+    }
+  })
+  const best = Math.max(...rows.map((r) => r.mbps))
+  const f = (x, d = 1) => (x === undefined ? 'n/a' : x.toFixed(d))
+  const lines = [
+    `#### streaming: ${mib} MiB of output, ${STREAM_N} run(s) each, medians`,
+    '',
+    '| tool | MiB/s | ratio to fastest | client CPU s per GiB | idle RSS MiB | peak RSS growth MiB |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) => `| ${r.name} | ${f(r.mbps)} | ${f(r.mbps / best, 3)} | ${f(r.cpu, 2)} | ${f(r.idle)} | ${f(r.grow)} |`,
+    ),
+    '',
+  ]
+  console.log(lines.join('\n'))
+  return lines.join('\n')
 }
 
 const sockets = process.env.POCKET_DOCK_SOCKET
