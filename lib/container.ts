@@ -71,16 +71,14 @@ export class AsyncContainer {
     const native = { ...rest, stdin: stdin === undefined ? undefined : toBuffer(stdin) }
     if (opts.detach && !opts.stream) {
       const p = await callNative(() => this.#native.spawn(cmd, native))
-      const process = new AsyncProcess(p, (e) => this.#dispatch(e))
-      signal?.addEventListener('abort', () => void process.kill('KILL').catch(() => {}), { once: true })
-      return process
+      return new AsyncProcess(p, (e) => this.#dispatch(e), signal)
+    }
+    if (opts.stream) {
+      return new AsyncExecStream(await callNative(() => this.#native.stream(cmd, native)), signal)
     }
     const token = signal ? new CancelToken() : undefined
     const onAbort = () => token?.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
-    if (opts.stream) {
-      return new AsyncExecStream(await callNative(() => this.#native.stream(cmd, native, token)), signal)
-    }
     try {
       const r = await callNative(() => this.#native.run(cmd, native, token))
       const result = new ExecResult(r)

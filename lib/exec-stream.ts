@@ -23,10 +23,14 @@ export class AsyncExecStream implements AsyncIterable<StreamChunk> {
   #result: ExecResult | undefined
   #iterated = false
 
+  readonly #onAbort = () => this.#native.cancel()
+
   /** @internal Use `container.run(cmd, { stream: true })`. */
   constructor(native: NativeExecStream, signal?: AbortSignal) {
     this.#native = native
     this.#signal = signal
+    if (signal?.aborted) native.cancel()
+    else signal?.addEventListener('abort', this.#onAbort, { once: true })
   }
 
   /**
@@ -54,6 +58,7 @@ export class AsyncExecStream implements AsyncIterable<StreamChunk> {
       }
       this.#result = new ExecResult(await callNative(() => this.#native.result()))
     } finally {
+      this.#signal?.removeEventListener('abort', this.#onAbort)
       if (!this.#result) {
         // Left early: kill the command and keep its outcome.
         this.#native.cancel()

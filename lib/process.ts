@@ -19,10 +19,13 @@ export type ProcessEventSink = (event: NativeProcessEvent) => void
 export class AsyncProcess {
   readonly #native: NativeProcess
 
-  /** @internal Use `container.run(cmd, { detach: true })`. */
-  constructor(native: NativeProcess, sink: ProcessEventSink) {
+  /** @internal Use `container.run(cmd, { detach: true })`. An aborted `signal` kills the process. */
+  constructor(native: NativeProcess, sink: ProcessEventSink, signal?: AbortSignal) {
     this.#native = native
-    void pumpEvents(native, sink)
+    const onAbort = () => void this.kill('KILL').catch(() => {})
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+    void pumpEvents(native, sink).finally(() => signal?.removeEventListener('abort', onAbort))
   }
 
   /** The engine's id of this exec. */

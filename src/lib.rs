@@ -249,20 +249,21 @@ impl NativeContainer {
         env.spawn_future(async move { inner.run(&cmd, opts, token).await.map(Into::into).map_err(to_js_error) })
     }
 
-    /// Starts a command in streaming mode; `cancel` kills it.
+    /// Starts a command in streaming mode (`NativeExecStream.cancel` kills it).
     #[napi(ts_return_type = "Promise<NativeExecStream>")]
     pub fn stream<'env>(
         &self,
         env: &'env Env,
         cmd: String,
         opts: Option<NativeRunOptions>,
-        cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, NativeExecStream>> {
         let inner = self.inner.clone();
         let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
-        let token = cancel.map(|c| c.0.clone()).unwrap_or_default();
         env.spawn_future(async move {
-            let stream = inner.stream(&cmd, opts, token).await.map_err(to_js_error)?;
+            let stream = inner
+                .stream(&cmd, opts, CancellationToken::new())
+                .await
+                .map_err(to_js_error)?;
             Ok(NativeExecStream {
                 inner: Arc::new(stream),
             })

@@ -13,6 +13,13 @@ impl Utf8Decoder {
     /// Decodes `bytes` after whatever was pending; invalid sequences become
     /// U+FFFD, an incomplete character at the end is kept for the next call.
     pub fn decode(&mut self, bytes: &[u8]) -> String {
+        // Fast path, nearly always taken: nothing pending and the chunk is
+        // valid UTF-8 by itself — one copy, no second pass.
+        if self.pending.is_empty() {
+            if let Ok(text) = std::str::from_utf8(bytes) {
+                return text.to_owned();
+            }
+        }
         let mut buf = std::mem::take(&mut self.pending);
         buf.extend_from_slice(bytes);
         let mut out = String::with_capacity(buf.len());
