@@ -21,6 +21,11 @@ use crate::error::Result;
 /// attach decoder's capacity), so at most ~1 MiB waits per stream.
 const CHANNEL_CHUNKS: usize = 16;
 
+/// A chunk at least this big means the command is printing in bulk.
+const BULK_FRAME: usize = 16 << 10;
+/// How long a batch of bulk output may wait to fill up.
+const BULK_LINGER: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// A piece of output, decoded (never split inside a character).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunk {
@@ -126,9 +131,22 @@ impl ExecStream {
         let mut rx = self.rx.lock().await;
         let first = rx.recv().await?;
         let mut size = first.data.len();
+        // Bulk output (a full frame) is worth a short wait for more: each
+        // batch is one crossing into JS, and crossings dominate the client's
+        // CPU when a command prints fast. Small (interactive) output goes at once.
+        let linger = (size >= BULK_FRAME).then(|| tokio::time::Instant::now() + BULK_LINGER);
         let mut batch = vec![first];
         while size < max_bytes {
-            let Ok(chunk) = rx.try_recv() else { break };
+            let chunk = match rx.try_recv() {
+                Ok(chunk) => chunk,
+                Err(_) => match linger {
+                    Some(until) => match tokio::time::timeout_at(until, rx.recv()).await {
+                        Ok(Some(chunk)) => chunk,
+                        _ => break,
+                    },
+                    None => break,
+                },
+            };
             size += chunk.data.len();
             match batch.last_mut() {
                 Some(last) if last.kind == chunk.kind => last.data.push_str(&chunk.data),
