@@ -3,13 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { AbortError, type AsyncContainer } from 'pocket-dock'
-import { newContainer } from './helpers'
-
-/** Processes in the container whose command line is exactly `args`. */
-async function running(c: AsyncContainer, args: string): Promise<boolean> {
-  const ps = await c.run('ps -o args')
-  return ps.stdout.split('\n').some((l) => l.trim() === args)
-}
+import { newContainer, running } from './helpers'
 
 describe('killing commands', () => {
   let c: AsyncContainer

@@ -3,14 +3,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { AsyncProcess, type AsyncContainer } from 'pocket-dock'
-import { newContainer } from './helpers'
+import { newContainer, running } from './helpers'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function running(c: AsyncContainer, args: string): Promise<boolean> {
-  const ps = await c.run('ps -o args')
-  return ps.stdout.split('\n').some((l) => l.trim() === args)
-}
 
 describe('detached processes', () => {
   let c: AsyncContainer

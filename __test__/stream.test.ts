@@ -5,12 +5,7 @@ import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { after, before, describe, it } from 'node:test'
 import { AbortError, AsyncExecStream, type AsyncContainer, type StreamChunk } from 'pocket-dock'
-import { newContainer } from './helpers'
-
-async function running(c: AsyncContainer, needle: string): Promise<boolean> {
-  const ps = await c.run('ps -o args')
-  return ps.stdout.split('\n').some((l) => l.includes(needle) && !l.includes('ps -o args'))
-}
+import { newContainer, running } from './helpers'
 
 describe('streaming', () => {
   let c: AsyncContainer
