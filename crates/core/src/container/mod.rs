@@ -12,7 +12,7 @@ use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions, StopContainerOptions};
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::{self, Discovery, Engine};
+use crate::engine::{self, Discovery, Engine, EngineKind};
 use crate::error::{Error, Op, Result};
 use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
@@ -81,10 +81,19 @@ impl Container {
                 )
                 .await;
             return Err(match Error::from_engine(e, Op::Handle { container: &created.id }) {
-                Error::SocketCommunication { detail } | Error::Container { detail, .. } => Error::Container {
-                    container_id: created.id.clone(),
-                    detail: format!("failed to start: {detail}"),
-                },
+                Error::SocketCommunication { detail } | Error::Container { detail, .. } => {
+                    // Podman runs the init (set for signal handling and zombie
+                    // reaping) from the catatonit package, which may be missing.
+                    let hint = if engine.kind() == EngineKind::Podman && detail.contains("init") {
+                        " (Podman needs an init binary for containers: install `catatonit`)"
+                    } else {
+                        ""
+                    };
+                    Error::Container {
+                        container_id: created.id.clone(),
+                        detail: format!("failed to start: {detail}{hint}"),
+                    }
+                }
                 other => other,
             });
         }
