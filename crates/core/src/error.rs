@@ -19,7 +19,7 @@ pub enum Error {
 
     /// The engine answered, then the conversation broke (dropped connection,
     /// malformed answer, no answer in time).
-    #[error("the container engine stopped answering properly: {detail}")]
+    #[error("the container engine stopped answering properly: {detail}. Check that it is still running.")]
     SocketCommunication { detail: String },
 
     /// No candidate socket answered a ping.
