@@ -47,6 +47,7 @@ describe('modules', () => {
       [api.ContainerNotFound, api.ContainerError, 'CONTAINER_NOT_FOUND'],
       [api.ContainerNotRunning, api.ContainerError, 'CONTAINER_NOT_RUNNING'],
       [api.ContainerGone, api.ContainerError, 'CONTAINER_GONE'],
+      [api.FileNotFound, api.ContainerError, 'ENOENT'],
       [api.ImageNotFound, api.PocketDockError, 'IMAGE_NOT_FOUND'],
       [api.SessionClosed, api.PocketDockError, 'SESSION_CLOSED'],
       [api.ProjectNotInitialized, api.PocketDockError, 'PROJECT_NOT_INITIALIZED'],

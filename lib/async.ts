@@ -13,6 +13,7 @@ export {
   ContainerGone,
   ContainerNotFound,
   ContainerNotRunning,
+  FileNotFound,
   ImageBuildError,
   ImageNotFound,
   PocketDockError,

@@ -89,6 +89,21 @@ export class AsyncContainer {
     }
   }
 
+  /** Writes `content` (text as UTF-8, or bytes) to the absolute `path`, mode 0644, creating missing directories. */
+  async writeFile(path: string, content: string | Uint8Array): Promise<void> {
+    await callNative(() => this.#native.writeFile(checkPath(path), toBuffer(content)))
+  }
+
+  /** Reads the file at the absolute `path`. A missing file rejects with `FileNotFound` (`code: 'ENOENT'`). */
+  async readFile(path: string): Promise<Buffer> {
+    return callNative(() => this.#native.readFile(checkPath(path)))
+  }
+
+  /** Lists the directory at the absolute `path` (default `/home/sandbox`), sorted; directories end in `/`. */
+  async listFiles(path = '/home/sandbox'): Promise<string[]> {
+    return callNative(() => this.#native.listFiles(checkPath(path)))
+  }
+
   /** Calls `fn(container, data)` with the stdout of every detached process, in order. */
   onStdout(fn: OutputCallback): void {
     this.#onStdout.push(checkFn(fn))
@@ -133,6 +148,11 @@ export class AsyncContainer {
   }
 }
 
+function checkPath(path: string): string {
+  if (typeof path !== 'string') throw new TypeError(`a container path must be a string, got ${typeof path}`)
+  return path
+}
+
 function checkFn<F>(fn: F): F {
   if (typeof fn !== 'function') throw new TypeError('the callback must be a function')
   return fn
@@ -141,5 +161,5 @@ function checkFn<F>(fn: F): F {
 function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8')
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  throw new TypeError('`stdin` must be a string or a Uint8Array')
+  throw new TypeError('expected a string or a Uint8Array')
 }

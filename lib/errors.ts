@@ -18,6 +18,7 @@ interface NativeFields {
   tried?: string[]
   containerId?: string
   image?: string
+  path?: string
 }
 
 /** Base class of every error pocket-dock throws (besides `TypeError`/`RangeError` for bad input). */
@@ -94,6 +95,18 @@ export class ContainerNotRunning extends ContainerError {
 /** The container was removed behind this handle's back. */
 export class ContainerGone extends ContainerError {
   override readonly code: string = 'CONTAINER_GONE'
+}
+
+/** A path inside the container does not exist (`code: 'ENOENT'`, as Node's fs). */
+export class FileNotFound extends ContainerError {
+  override readonly code: string = 'ENOENT'
+  constructor(
+    message: string,
+    containerId: string,
+    readonly path: string,
+  ) {
+    super(message, containerId, `no such file or directory: ${path}`)
+  }
 }
 
 /** The image is not present on the engine (pocket-dock never pulls implicitly). */
@@ -193,6 +206,8 @@ export function fromNative(err: unknown): unknown {
       return new ContainerNotRunning(m, f.containerId ?? '', detail)
     case 'CONTAINER_GONE':
       return new ContainerGone(m, f.containerId ?? '', detail)
+    case 'ENOENT':
+      return new FileNotFound(m, f.containerId ?? '', f.path ?? '')
     case 'IMAGE_NOT_FOUND':
       return new ImageNotFound(m, f.image ?? '')
     case 'BUILD_FAILED':

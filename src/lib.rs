@@ -38,6 +38,7 @@ fn to_js_error(e: core::Error) -> napi::Error {
         | E::ContainerGone { container_id, detail } => {
             serde_json::json!({ "containerId": container_id, "detail": detail })
         }
+        E::PathNotFound { container_id, path } => serde_json::json!({ "containerId": container_id, "path": path }),
         E::ImageNotFound { image, detail } | E::Build { image, detail } => {
             serde_json::json!({ "image": image, "detail": detail })
         }
@@ -286,6 +287,28 @@ impl NativeContainer {
                 inner: Arc::new(process),
             })
         })
+    }
+
+    /// Writes a file (parents created).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn write_file<'env>(&self, env: &'env Env, path: String, data: Buffer) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        let data = data.to_vec();
+        env.spawn_future(async move { inner.write_file(&path, &data).await.map_err(to_js_error) })
+    }
+
+    /// Reads a file.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn read_file<'env>(&self, env: &'env Env, path: String) -> Result<PromiseRaw<'env, Buffer>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.read_file(&path).await.map(Buffer::from).map_err(to_js_error) })
+    }
+
+    /// Lists a directory; directories end in `/`.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub fn list_files<'env>(&self, env: &'env Env, path: String) -> Result<PromiseRaw<'env, Vec<String>>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.list_files(&path).await.map_err(to_js_error) })
     }
 
     /// Stops and removes the container (stop only when persistent).

@@ -45,6 +45,10 @@ pub enum Error {
     #[error("container {container_id} is gone (removed outside this handle): {detail}")]
     ContainerGone { container_id: String, detail: String },
 
+    /// A path inside the container does not exist.
+    #[error("no such file or directory in container {container_id}: {path}")]
+    PathNotFound { container_id: String, path: String },
+
     /// The image is not present locally (and nothing is pulled implicitly).
     #[error("image {image} is not present on the engine: {detail}. Build it (e.g. `buildProfile()` or `docker build -t {image} .`) or load it from a tar; pocket-dock never pulls implicitly.")]
     ImageNotFound { image: String, detail: String },
@@ -84,6 +88,9 @@ pub enum Op<'a> {
     Lookup { container: &'a str },
     /// Acting on a container this handle created or resumed: a 404 means "gone".
     Handle { container: &'a str },
+    /// Working with a path inside a container this handle owns: a 404 that is
+    /// not about the container means the path is missing.
+    Path { container: &'a str, path: &'a str },
     /// Working with an image by name.
     Image { image: &'a str },
 }
@@ -99,6 +106,7 @@ impl Error {
             Error::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
             Error::ContainerNotRunning { .. } => "CONTAINER_NOT_RUNNING",
             Error::ContainerGone { .. } => "CONTAINER_GONE",
+            Error::PathNotFound { .. } => "ENOENT",
             Error::ImageNotFound { .. } => "IMAGE_NOT_FOUND",
             Error::Build { .. } => "BUILD_FAILED",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
@@ -158,6 +166,23 @@ impl Error {
                     detail: message,
                 }
             }
+            (Op::Path { container, path }, 404) => {
+                if lower.contains("no such container") || lower.contains("no container with") {
+                    Error::ContainerGone {
+                        container_id: container.to_string(),
+                        detail: message,
+                    }
+                } else {
+                    Error::PathNotFound {
+                        container_id: container.to_string(),
+                        path: path.to_string(),
+                    }
+                }
+            }
+            (Op::Path { container, .. }, 409 | 500) if not_running => Error::ContainerNotRunning {
+                container_id: container.to_string(),
+                detail: message,
+            },
             (Op::Image { image }, 404) => Error::ImageNotFound {
                 image: image.to_string(),
                 detail: message,
@@ -258,6 +283,20 @@ mod tests {
         assert_eq!(lookup.code(), "CONTAINER_NOT_FOUND");
         assert_eq!(handle.code(), "CONTAINER_GONE");
         assert_eq!(image.code(), "IMAGE_NOT_FOUND");
+    }
+
+    #[test]
+    fn a_404_on_a_path_is_a_missing_path_unless_the_container_is_gone() {
+        let op = Op::Path {
+            container: "c",
+            path: "/tmp/x",
+        };
+        let missing = Error::from_engine(server(404, "Could not find the file /tmp/x in container c"), op);
+        let gone = Error::from_engine(server(404, "No such container: c"), op);
+        let podman_gone = Error::from_engine(server(404, "no container with name or ID \"c\" found"), op);
+        assert_eq!(missing.code(), "ENOENT");
+        assert_eq!(gone.code(), "CONTAINER_GONE");
+        assert_eq!(podman_gone.code(), "CONTAINER_GONE");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //!   keep-alive main process) and the [`Container`] handle's lifecycle.
 //! - [`exec`]: running commands — blocking mode, the output cap, UTF-8
 //!   decoding, and killing a timed-out or cancelled command inside the container.
+//! - [`files`]: writing, reading and listing files in a container.
 //! - [`image`]: building images offline from a local directory.
 //! - [`persist`]: finding and removing managed containers by label.
 //!
@@ -20,6 +21,7 @@ pub mod container;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod files;
 pub mod image;
 pub mod persist;
 

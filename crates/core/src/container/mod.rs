@@ -17,6 +17,7 @@ use crate::error::{Error, Op, Result};
 use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecOptions, ExecResult};
+use crate::files;
 pub use spec::CreateOptions;
 
 /// Seconds a graceful `shutdown()` lets the main process stop before the engine
@@ -168,6 +169,33 @@ impl Container {
         let plan = opts.plan(cmd, None)?;
         self.check_open()?;
         exec::process::spawn(self.engine.clone(), self.id.clone(), plan, self.stopped.clone())
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Writes `data` to the absolute `path`, creating missing parent directories.
+    pub async fn write_file(&self, path: &str, data: &[u8]) -> Result<()> {
+        files::check_absolute(path)?;
+        self.check_open()?;
+        files::write_file(&self.engine, &self.id, path, data)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Reads the file at the absolute `path`.
+    pub async fn read_file(&self, path: &str) -> Result<Vec<u8>> {
+        files::check_absolute(path)?;
+        self.check_open()?;
+        files::read_file(&self.engine, &self.id, path)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Lists the directory at the absolute `path`; directories end in `/`.
+    pub async fn list_files(&self, path: &str) -> Result<Vec<String>> {
+        files::check_absolute(path)?;
+        self.check_open()?;
+        files::list_files(&self.engine, &self.id, path)
             .await
             .map_err(|e| self.explain(e))
     }

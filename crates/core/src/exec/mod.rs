@@ -88,6 +88,22 @@ impl ExecResult {
 }
 
 impl ExecPlan {
+    /// A plan for pocket-dock's own helper commands (argv as given, no shell
+    /// around it, 30 s timeout, 16 MiB of output).
+    pub(crate) fn internal(argv: Vec<String>) -> ExecPlan {
+        let marker = kill::new_marker();
+        ExecPlan {
+            argv,
+            env: vec![marker.clone()],
+            workdir: None,
+            user: None,
+            stdin: None,
+            timeout: Some(Duration::from_secs(30)),
+            max_output: 16 << 20,
+            marker,
+        }
+    }
+
     /// When a command started at `started` must be killed, if ever.
     pub fn deadline(&self, started: std::time::Instant) -> Option<tokio::time::Instant> {
         self.timeout.map(|t| tokio::time::Instant::from_std(started + t))
