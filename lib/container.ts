@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { CancelToken, type NativeContainer, type NativeProcessEvent } from '../binding.js'
 import { AbortError, callNative } from './errors'
 import { AsyncExecStream } from './exec-stream'
@@ -102,6 +103,25 @@ export class AsyncContainer {
   /** Lists the directory at the absolute `path` (default `/home/sandbox`), sorted; directories end in `/`. */
   async listFiles(path = '/home/sandbox'): Promise<string[]> {
     return callNative(() => this.#native.listFiles(checkPath(path)))
+  }
+
+  /**
+   * Copies the host file or directory `src` to the absolute container path
+   * `dest` (which names the copy), keeping modes and symlinks. Streamed: large
+   * files never sit in memory.
+   */
+  async push(src: string, dest: string): Promise<void> {
+    await callNative(() => this.#native.push(resolve(checkPath(src)), checkPath(dest)))
+  }
+
+  /**
+   * Copies the file or directory at the absolute container path `src` to the
+   * host path `dest` (which names the copy). The container is not trusted:
+   * entries that would land outside `dest` (`..`, absolute paths, symlinks or
+   * hard links leading out) are refused, and the call rejects naming them.
+   */
+  async pull(src: string, dest: string): Promise<void> {
+    await callNative(() => this.#native.pull(checkPath(src), resolve(checkPath(dest))))
   }
 
   /** Calls `fn(container, data)` with the stdout of every detached process, in order. */

@@ -311,6 +311,20 @@ impl NativeContainer {
         env.spawn_future(async move { inner.list_files(&path).await.map_err(to_js_error) })
     }
 
+    /// Copies a host file or directory into the container.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn push<'env>(&self, env: &'env Env, src: String, dest: String) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.push(&PathBuf::from(src), &dest).await.map_err(to_js_error) })
+    }
+
+    /// Copies a container file or directory to the host.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn pull<'env>(&self, env: &'env Env, src: String, dest: String) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.pull(&src, &PathBuf::from(dest)).await.map_err(to_js_error) })
+    }
+
     /// Stops and removes the container (stop only when persistent).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env, force: Option<bool>) -> Result<PromiseRaw<'env, ()>> {

@@ -200,6 +200,26 @@ impl Container {
             .map_err(|e| self.explain(e))
     }
 
+    /// Copies the host file or directory `src` to the absolute `dest`, keeping
+    /// modes and symlinks.
+    pub async fn push(&self, src: &std::path::Path, dest: &str) -> Result<()> {
+        files::check_absolute(dest)?;
+        self.check_open()?;
+        files::transfer::push(&self.engine, &self.id, src, dest)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Copies the file or directory at the absolute `src` to the host path
+    /// `dest`; nothing is written outside `dest`.
+    pub async fn pull(&self, src: &str, dest: &std::path::Path) -> Result<()> {
+        files::check_absolute(src)?;
+        self.check_open()?;
+        files::transfer::pull(&self.engine, &self.id, src, dest)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
     /// Stops the container; removes it unless it is persistent. `force` kills
     /// instead of asking the main process to stop. Safe to call twice, and a
     /// container already removed by someone else counts as shut down.

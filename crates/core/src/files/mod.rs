@@ -1,5 +1,8 @@
 //! Files in a container: write, read and list, through the engine's archive
 //! (tar) API and argv-only execs — no user text is ever spliced into a shell.
+//! [`transfer`] moves whole trees in and out, streamed.
+
+pub mod transfer;
 
 use std::io::Read;
 use std::sync::Arc;
