@@ -22,10 +22,15 @@ const native = require('../binding.js')
 const run = promisify(execFile)
 const IMAGE = 'pocket-dock-bench/busybox:latest'
 const quick = !!process.env.BENCH_QUICK
+/** BENCH_ONLY=exec|lifecycle|streaming|files runs one section (results in RESULTS.<section>.md). */
+const only = process.env.BENCH_ONLY
+const wanted = (section) => !only || only === section
 const EXEC_N = quick ? 30 : 200
 const LIFE_N = quick ? 6 : 30
 const STREAM_BYTES = quick ? 256 * 2 ** 20 : 2 ** 30
 const STREAM_N = quick ? 1 : 3
+const FILE_BYTES = 64 * 2 ** 20
+const FILE_N = quick ? 2 : 5
 const KEEPALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -98,7 +103,16 @@ async function benchEngine(socketPath) {
   console.log(header)
   const out = [header]
 
-  // 1. Exec round trip on one running container per tool.
+  if (wanted('exec')) out.push(await benchExec(socketPath, cli, cliRun, dockerode))
+  if (wanted('lifecycle')) out.push(await benchLifecycle(socketPath, cli, cliRun, dockerode))
+  if (wanted('streaming')) out.push(await benchStreaming(socketPath, cli, cliRun, dockerode))
+  if (wanted('files')) out.push(await benchFiles(socketPath, cli, cliRun, dockerode))
+  await removeImage(IMAGE, socketPath)
+  return out.join('\n')
+}
+
+/** Exec round trip on one running container per tool. */
+async function benchExec(socketPath, cli, cliRun, dockerode) {
   const pd = await createNewContainer({ image: IMAGE, socketPath })
   const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
   await dc.start()
@@ -109,13 +123,15 @@ async function benchEngine(socketPath) {
       { name: `${cli} CLI`, exec: () => cliRun(['exec', dc.id, '/bin/sh', '-c', 'echo hi']) },
     ]
     const samples = await interleave(tools, EXEC_N, 10, (t) => t.exec())
-    out.push(table(`exec round trip: \`echo hi\`, ${EXEC_N} iterations`, samples))
+    return table(`exec round trip: \`echo hi\`, ${EXEC_N} iterations`, samples)
   } finally {
     await pd.shutdown({ force: true })
     await dc.remove({ force: true })
   }
+}
 
-  // 2. Lifecycle: create → start → first command → remove.
+/** Lifecycle: create → start → first command → remove. */
+async function benchLifecycle(socketPath, cli, cliRun, dockerode) {
   const lifecycle = [
     {
       name: 'pocket-dock',
@@ -145,10 +161,7 @@ async function benchEngine(socketPath) {
     },
   ]
   const samples = await interleave(lifecycle, LIFE_N, 2, (t) => t.go())
-  out.push(table(`lifecycle: create → start → \`echo hi\` → remove, ${LIFE_N} iterations`, samples))
-  out.push(await benchStreaming(socketPath, cli, cliRun, dockerode))
-  await removeImage(IMAGE, socketPath)
-  return out.join('\n')
+  return table(`lifecycle: create → start → \`echo hi\` → remove, ${LIFE_N} iterations`, samples)
 }
 
 /**
@@ -223,6 +236,75 @@ async function benchStreaming(socketPath, cli, cliRun, dockerode) {
   return lines.join('\n')
 }
 
+/**
+ * Files: put then get of a 64 MiB file through each tool, each run in a fresh
+ * process (bench/files-worker.mjs) for its peak RSS; `docker cp` both ways
+ * for the CLI.
+ */
+async function benchFiles(socketPath, cli, cliRun, dockerode) {
+  const { mkdtempSync, rmSync, statSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { tmpdir } = await import('node:os')
+  const work = mkdtempSync(join(tmpdir(), 'pd-bench-files-'))
+  const file = join(work, 'payload.bin')
+  await run('sh', ['-c', `head -c ${FILE_BYTES} /dev/urandom > '${file}'`])
+  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  await dc.start()
+  const worker = new URL('./files-worker.mjs', import.meta.url).pathname
+  const fresh = () => mkdtempSync(join(work, 'out-'))
+  const tools = {
+    'pocket-dock': async () =>
+      JSON.parse((await run(process.execPath, [worker, 'pocket-dock', socketPath, IMAGE, file, fresh()])).stdout),
+    dockerode: async () =>
+      JSON.parse((await run(process.execPath, [worker, 'dockerode', socketPath, dc.id, file, fresh()])).stdout),
+    [`${cli} cp`]: async () => {
+      const out = fresh()
+      let t = performance.now()
+      await cliRun(['cp', file, `${dc.id}:/tmp/payload.bin`])
+      const putSeconds = (performance.now() - t) / 1000
+      t = performance.now()
+      await cliRun(['cp', `${dc.id}:/tmp/payload.bin`, join(out, 'payload.bin')])
+      return { putSeconds, getSeconds: (performance.now() - t) / 1000, bytes: statSync(join(out, 'payload.bin')).size }
+    },
+  }
+  const samples = Object.fromEntries(Object.keys(tools).map((k) => [k, []]))
+  try {
+    for (let i = 0; i < FILE_N; i++) {
+      for (const name of Object.keys(tools)) {
+        const r = await tools[name]()
+        if (r.bytes !== FILE_BYTES) throw new Error(`${name} moved ${r.bytes} of ${FILE_BYTES} bytes`)
+        samples[name].push(r)
+      }
+    }
+  } finally {
+    await dc.remove({ force: true })
+    rmSync(work, { recursive: true, force: true })
+  }
+  const mib = FILE_BYTES / 2 ** 20
+  const rows = Object.entries(samples).map(([name, rs]) => ({
+    name,
+    put: median(rs.map((r) => mib / r.putSeconds)),
+    get: median(rs.map((r) => mib / r.getSeconds)),
+    grow: rs[0].idleRssMiB === undefined ? undefined : median(rs.map((r) => r.peakRssMiB - r.idleRssMiB)),
+  }))
+  const bestPut = Math.max(...rows.map((r) => r.put))
+  const bestGet = Math.max(...rows.map((r) => r.get))
+  const f = (x, d = 1) => (x === undefined ? 'n/a' : x.toFixed(d))
+  const lines = [
+    `#### files: put and get of a ${mib} MiB file, ${FILE_N} run(s) each, medians`,
+    '',
+    '| tool | put MiB/s | put ratio to fastest | get MiB/s | get ratio to fastest | peak RSS growth MiB |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${f(r.put)} | ${f(r.put / bestPut, 3)} | ${f(r.get)} | ${f(r.get / bestGet, 3)} | ${f(r.grow)} |`,
+    ),
+    '',
+  ]
+  console.log(lines.join('\n'))
+  return lines.join('\n')
+}
+
 const sockets = process.env.POCKET_DOCK_SOCKET
   ? [process.env.POCKET_DOCK_SOCKET]
   : ['/var/run/docker.sock', '/run/podman/podman.sock'].filter((s) => existsSync(s))
@@ -240,10 +322,10 @@ const results = [
   '',
   `Date: ${new Date().toISOString()}  `,
   `Versions: ${versions}  `,
-  `Command: \`${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench\` (bench/run.mjs)  `,
+  `Command: \`${quick ? 'BENCH_QUICK=1 ' : ''}${only ? `BENCH_ONLY=${only} ` : ''}npm run bench\` (bench/run.mjs)  `,
   `Machine: ${require('node:os').cpus().length} cores, ${(require('node:os').totalmem() / 2 ** 30).toFixed(0)} GiB`,
   '',
   ...sections,
 ].join('\n')
-writeFileSync(new URL('./RESULTS.md', import.meta.url), results + '\n')
-console.log('wrote bench/RESULTS.md')
+writeFileSync(new URL(only ? `./RESULTS.${only}.md` : './RESULTS.md', import.meta.url), results + '\n')
+console.log(`wrote bench/RESULTS${only ? `.${only}` : ''}.md`)
