@@ -6,6 +6,7 @@ export { createNewContainer } from './api'
 export { AsyncContainer, type ExitCallback, type OutputCallback } from './container'
 export { AsyncExecStream, type StreamChunk } from './exec-stream'
 export { AsyncProcess, type BufferSnapshot } from './process'
+export { AsyncSession } from './session'
 export { ExecResult } from './exec-result'
 export {
   AbortError,

@@ -4,6 +4,7 @@ import { AbortError, callNative } from './errors'
 import { AsyncExecStream } from './exec-stream'
 import { ExecResult } from './exec-result'
 import { AsyncProcess } from './process'
+import { AsyncSession } from './session'
 import type { RunOptions, ShutdownOptions } from './types'
 
 /** A callback of `onStdout`/`onStderr`. */
@@ -88,6 +89,11 @@ export class AsyncContainer {
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }
+  }
+
+  /** Opens a long-lived shell session in the container (closed with it). */
+  async session(): Promise<AsyncSession> {
+    return new AsyncSession(await callNative(() => this.#native.session()))
   }
 
   /** Writes `content` (text as UTF-8, or bytes) to the absolute `path`, mode 0644, creating missing directories. */

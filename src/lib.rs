@@ -289,6 +289,18 @@ impl NativeContainer {
         })
     }
 
+    /// Opens a shell session.
+    #[napi(ts_return_type = "Promise<NativeSession>")]
+    pub fn session<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, NativeSession>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move {
+            let session = inner.session().await.map_err(to_js_error)?;
+            Ok(NativeSession {
+                inner: Arc::new(session),
+            })
+        })
+    }
+
     /// Writes a file (parents created).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn write_file<'env>(&self, env: &'env Env, path: String, data: Buffer) -> Result<PromiseRaw<'env, ()>> {
@@ -526,6 +538,49 @@ impl NativeProcess {
                     .collect()
             }))
         })
+    }
+}
+
+/// A shell session; `lib/session.ts` wraps it as `AsyncSession`.
+#[napi]
+pub struct NativeSession {
+    inner: Arc<core::session::Session>,
+}
+
+#[napi]
+impl NativeSession {
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.inner.id().to_string()
+    }
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+    /// Output no `sendAndWait` claimed, drained.
+    #[napi]
+    pub fn read(&self) -> String {
+        self.inner.read()
+    }
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn send<'env>(&self, env: &'env Env, cmd: String) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.send(&cmd).await.map_err(to_js_error) })
+    }
+    #[napi(ts_return_type = "Promise<NativeExecResult>")]
+    pub fn send_and_wait<'env>(
+        &self,
+        env: &'env Env,
+        cmd: String,
+        timeout_secs: Option<f64>,
+    ) -> Result<PromiseRaw<'env, NativeExecResult>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.run(&cmd, timeout_secs).await.map(Into::into).map_err(to_js_error) })
+    }
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.close().await.map_err(to_js_error) })
     }
 }
 

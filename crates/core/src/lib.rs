@@ -13,6 +13,7 @@
 //! - [`files`]: writing, reading and listing files in a container.
 //! - [`image`]: building images offline from a local directory.
 //! - [`persist`]: finding and removing managed containers by label.
+//! - [`session`]: a long-lived shell with sentinel framing per command.
 //!
 //! Every call is async and runtime-agnostic beyond tokio: the binding drives it
 //! on napi's one shared tokio runtime.
@@ -24,6 +25,7 @@ pub mod exec;
 pub mod files;
 pub mod image;
 pub mod persist;
+pub mod session;
 
 pub use container::{Container, CreateOptions};
 pub use engine::{Discovery, Engine, EngineKind};

@@ -18,6 +18,7 @@ use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecOptions, ExecResult};
 use crate::files;
+use crate::session::Session;
 pub use spec::CreateOptions;
 
 /// Seconds a graceful `shutdown()` lets the main process stop before the engine
@@ -171,6 +172,19 @@ impl Container {
         exec::process::spawn(self.engine.clone(), self.id.clone(), plan, self.stopped.clone())
             .await
             .map_err(|e| self.explain(e))
+    }
+
+    /// Opens a long-lived shell session; it closes with the container.
+    pub async fn session(&self) -> Result<Session> {
+        self.check_open()?;
+        Session::open(
+            self.engine.clone(),
+            self.id.clone(),
+            self.default_timeout,
+            self.stopped.clone(),
+        )
+        .await
+        .map_err(|e| self.explain(e))
     }
 
     /// Writes `data` to the absolute `path`, creating missing parent directories.

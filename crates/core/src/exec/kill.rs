@@ -26,13 +26,13 @@ pub const MARKER_VAR: &str = "POCKET_DOCK_EXEC";
 /// `kill` refuses it ("invalid number '--'"). Uses only POSIX sh, `tr`, `grep` and `kill`, so it works in busybox,
 /// Alpine and Debian images alike. (`environ` is NUL-separated and busybox's
 /// `grep -F` stops at the first NUL, hence the `tr`.)
-const KILL_SCRIPT: &str = r#"m="$1"; s="$2"; pids=""
+const KILL_SCRIPT: &str = r#"m="$1"; s="$2"; spare="$3"; pids=""
 for d in /proc/[0-9]*; do
   p=${d#/proc/}
-  [ "$p" = "$$" ] && continue
+  [ "$p" = "$$" ] || [ "$p" = "$spare" ] && continue
   if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "$m"; then pids="$pids $p"; fi
 done
-for p in $pids; do kill -"$s" "-$p" 2>/dev/null; done
+if [ -z "$spare" ]; then for p in $pids; do kill -"$s" "-$p" 2>/dev/null; done; fi
 for p in $pids; do kill -"$s" "$p" 2>/dev/null; done
 exit 0"#;
 
@@ -45,6 +45,16 @@ pub fn new_marker() -> String {
 /// the exec marked `marker`, and to their process groups. Returns once the
 /// killer exec has finished.
 pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal: &str) -> Result<()> {
+    run_killer(engine, container, marker, signal, "").await
+}
+
+/// SIGKILLs every process marked `marker` except `spare` (a session's shell),
+/// without touching process groups (the shell shares its group with them).
+pub async fn kill_marked_except(engine: &Engine, container: &str, marker: &str, spare: &str) -> Result<()> {
+    run_killer(engine, container, marker, "KILL", spare).await
+}
+
+async fn run_killer(engine: &Engine, container: &str, marker: &str, signal: &str, spare: &str) -> Result<()> {
     if !signal.chars().all(|c| c.is_ascii_alphanumeric()) || signal.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "signal {signal:?} is not a signal name or number"
@@ -52,7 +62,15 @@ pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal:
     }
     let config = CreateExecOptions {
         user: Some("0"),
-        cmd: Some(vec!["/bin/sh", "-c", KILL_SCRIPT, "pocket-dock-kill", marker, signal]),
+        cmd: Some(vec![
+            "/bin/sh",
+            "-c",
+            KILL_SCRIPT,
+            "pocket-dock-kill",
+            marker,
+            signal,
+            spare,
+        ]),
         ..Default::default()
     };
     let mut killer = start_attached(engine, container, config).await?;

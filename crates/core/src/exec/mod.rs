@@ -12,7 +12,7 @@
 //! - [`kill`]: the marker-based kill of a command and its children.
 //! - [`output`], `decode`: the capped collector, UTF-8 decoding across frames.
 
-mod attach;
+pub(crate) mod attach;
 mod decode;
 pub mod kill;
 pub mod output;
