@@ -164,6 +164,19 @@ async function benchLifecycle(socketPath, cli, cliRun, dockerode) {
   return table(`lifecycle: create → start → \`echo hi\` → remove, ${LIFE_N} iterations`, samples)
 }
 
+/** Runs each tool `n` times in turn; every run must report `bytes` moved. */
+async function runsOf(tools, n, bytes) {
+  const samples = Object.fromEntries(Object.keys(tools).map((k) => [k, []]))
+  for (let i = 0; i < n; i++) {
+    for (const name of Object.keys(tools)) {
+      const r = await tools[name]()
+      if (r.bytes !== bytes) throw new Error(`${name} moved ${r.bytes} of ${bytes} bytes`)
+      samples[name].push(r)
+    }
+  }
+  return samples
+}
+
 /**
  * Streaming: STREAM_BYTES of output through each tool, each run in a fresh
  * process (bench/stream-worker.mjs) so its peak RSS and CPU are its own; the
@@ -197,15 +210,9 @@ async function benchStreaming(socketPath, cli, cliRun, dockerode) {
       return { seconds, bytes: Number(bytes), cpuSeconds: secs(children) }
     },
   }
-  const samples = Object.fromEntries(Object.keys(tools).map((k) => [k, []]))
+  let samples
   try {
-    for (let i = 0; i < STREAM_N; i++) {
-      for (const name of Object.keys(tools)) {
-        const r = await tools[name]()
-        if (r.bytes !== STREAM_BYTES) throw new Error(`${name} streamed ${r.bytes} of ${STREAM_BYTES} bytes`)
-        samples[name].push(r)
-      }
-    }
+    samples = await runsOf(tools, STREAM_N, STREAM_BYTES)
   } finally {
     await dc.remove({ force: true })
   }
@@ -267,15 +274,9 @@ async function benchFiles(socketPath, cli, cliRun, dockerode) {
       return { putSeconds, getSeconds: (performance.now() - t) / 1000, bytes: statSync(join(out, 'payload.bin')).size }
     },
   }
-  const samples = Object.fromEntries(Object.keys(tools).map((k) => [k, []]))
+  let samples
   try {
-    for (let i = 0; i < FILE_N; i++) {
-      for (const name of Object.keys(tools)) {
-        const r = await tools[name]()
-        if (r.bytes !== FILE_BYTES) throw new Error(`${name} moved ${r.bytes} of ${FILE_BYTES} bytes`)
-        samples[name].push(r)
-      }
-    }
+    samples = await runsOf(tools, FILE_N, FILE_BYTES)
   } finally {
     await dc.remove({ force: true })
     rmSync(work, { recursive: true, force: true })
