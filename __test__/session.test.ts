@@ -71,6 +71,19 @@ describe('sessions', () => {
     assert.match(seen.join(''), /via-send\n/)
   })
 
+  it('lots of unread send() output does not disturb sendAndWait', async () => {
+    const t = await c.session() // no onOutput here: the output stays unread
+    await t.send('head -c 12000000 /dev/zero | tr "\\0" z; echo')
+    await new Promise((r) => setTimeout(r, 1500)) // let it all arrive, unread
+    const r = await t.sendAndWait('echo after')
+    assert.equal(r.stdout, 'after\n')
+    assert.equal(r.truncated, false)
+    const unread = t.read()
+    assert.ok(unread.length <= 1024 * 1024, `${unread.length} bytes kept`)
+    assert.ok(unread.endsWith('zz\n'), JSON.stringify(unread.slice(-10)))
+    await t.close()
+  })
+
   it('close() makes later calls reject with SessionClosed', async () => {
     const t = await c.session()
     await t.close()

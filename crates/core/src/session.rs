@@ -92,8 +92,23 @@ impl Stream {
 struct Buffers {
     stdout: Stream,
     stderr: Stream,
+    /// A `send_and_wait` is waiting for its sentinels: output goes to the
+    /// streams above. Otherwise it is nobody's and goes to `unclaimed`.
+    waiting: bool,
+    /// Output of `send()` commands (newest `LOOSE_CAP` bytes), for `read()`.
+    unclaimed: Vec<u8>,
     /// The shell's output ended (it exited or the container went away).
     ended: bool,
+}
+
+impl Buffers {
+    fn keep_unclaimed(&mut self, data: &[u8]) {
+        self.unclaimed.extend_from_slice(data);
+        if self.unclaimed.len() > LOOSE_CAP {
+            let cut = self.unclaimed.len() - LOOSE_CAP;
+            self.unclaimed.drain(..cut);
+        }
+    }
 }
 
 /// An open shell session.
@@ -160,9 +175,16 @@ impl Session {
                     let Some(Ok(frame)) = frame else { break };
                     let mut b = buffers.lock().expect("session buffers poisoned");
                     match frame {
-                        bollard::container::LogOutput::StdErr { message } => b.stderr.push(&message),
+                        bollard::container::LogOutput::StdErr { message } if b.waiting => b.stderr.push(&message),
                         bollard::container::LogOutput::StdOut { message }
-                        | bollard::container::LogOutput::Console { message } => b.stdout.push(&message),
+                        | bollard::container::LogOutput::Console { message }
+                            if b.waiting =>
+                        {
+                            b.stdout.push(&message)
+                        }
+                        bollard::container::LogOutput::StdErr { message }
+                        | bollard::container::LogOutput::StdOut { message }
+                        | bollard::container::LogOutput::Console { message } => b.keep_unclaimed(&message),
                         _ => {}
                     }
                     drop(b);
@@ -250,6 +272,7 @@ impl Session {
             quote(cmd)
         );
         let started = Instant::now();
+        self.buffers.lock().expect("session buffers poisoned").waiting = true;
         self.write(&line).await?;
         let start = format!("\x1eS{t}\x1e").into_bytes();
         let end_out = format!("\x1eE{t}:").into_bytes();
@@ -334,6 +357,13 @@ impl Session {
         let dropped = b.stdout.dropped || b.stderr.dropped;
         b.stdout.consume(code_end + 1);
         b.stderr.consume(err_end + end_err.len());
+        // Whatever followed the sentinels (a `send()` command still printing)
+        // is nobody's, like all output until the next `send_and_wait`.
+        b.waiting = false;
+        let rest = [std::mem::take(&mut b.stdout.bytes), std::mem::take(&mut b.stderr.bytes)].concat();
+        b.stdout.consume(0);
+        b.stderr.consume(0);
+        b.keep_unclaimed(&rest);
         drop(b);
         self.keep_loose(&loose);
         let truncated = dropped || out.len() + err.len() > cap;
@@ -361,22 +391,8 @@ impl Session {
 
     /// Drains the output no `send_and_wait` claimed (from `send`).
     pub fn read(&self) -> String {
-        let unclaimed = {
-            let _pending = self.turn.try_lock();
-            if _pending.is_ok() {
-                let mut b = self.buffers.lock().expect("session buffers poisoned");
-                let text = decode_utf8(std::mem::take(&mut b.stdout.bytes))
-                    + &decode_utf8(std::mem::take(&mut b.stderr.bytes));
-                b.stdout.consume(0);
-                b.stderr.consume(0);
-                Some(text)
-            } else {
-                None
-            }
-        };
-        if let Some(text) = unclaimed {
-            self.keep_loose(&text);
-        }
+        let unclaimed = std::mem::take(&mut self.buffers.lock().expect("session buffers poisoned").unclaimed);
+        self.keep_loose(&decode_utf8(unclaimed));
         std::mem::take(&mut *self.loose.lock().expect("session buffer poisoned"))
     }
 
