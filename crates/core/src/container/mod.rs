@@ -189,7 +189,6 @@ impl Container {
 
     /// Writes `data` to the absolute `path`, creating missing parent directories.
     pub async fn write_file(&self, path: &str, data: &[u8]) -> Result<()> {
-        files::check_absolute(path)?;
         self.check_open()?;
         files::write_file(&self.engine, &self.id, path, data)
             .await
@@ -198,7 +197,6 @@ impl Container {
 
     /// Reads the file at the absolute `path`.
     pub async fn read_file(&self, path: &str) -> Result<Vec<u8>> {
-        files::check_absolute(path)?;
         self.check_open()?;
         files::read_file(&self.engine, &self.id, path)
             .await
@@ -207,7 +205,6 @@ impl Container {
 
     /// Lists the directory at the absolute `path`; directories end in `/`.
     pub async fn list_files(&self, path: &str) -> Result<Vec<String>> {
-        files::check_absolute(path)?;
         self.check_open()?;
         files::list_files(&self.engine, &self.id, path)
             .await
@@ -217,7 +214,6 @@ impl Container {
     /// Copies the host file or directory `src` to the absolute `dest`, keeping
     /// modes and symlinks.
     pub async fn push(&self, src: &std::path::Path, dest: &str) -> Result<()> {
-        files::check_absolute(dest)?;
         self.check_open()?;
         files::transfer::push(&self.engine, &self.id, src, dest)
             .await
@@ -227,7 +223,6 @@ impl Container {
     /// Copies the file or directory at the absolute `src` to the host path
     /// `dest`; nothing is written outside `dest`.
     pub async fn pull(&self, src: &str, dest: &std::path::Path) -> Result<()> {
-        files::check_absolute(src)?;
         self.check_open()?;
         files::transfer::pull(&self.engine, &self.id, src, dest)
             .await

@@ -1,6 +1,7 @@
 //! Files in a container: write, read and list, through the engine's archive
 //! (tar) API and argv-only execs — no user text is ever spliced into a shell.
-//! [`transfer`] moves whole trees in and out, streamed.
+//! [`transfer`] moves whole trees in and out, streamed. Every function
+//! checks its container paths before it contacts the engine.
 
 pub mod transfer;
 
@@ -36,7 +37,7 @@ fn split_path(path: &str) -> Result<(&str, &str)> {
 }
 
 /// Container paths must be absolute: a relative one has no meaning in a container.
-pub fn check_absolute(path: &str) -> Result<()> {
+pub(crate) fn check_absolute(path: &str) -> Result<()> {
     if path.starts_with('/') && !path.contains('\0') {
         Ok(())
     } else {
