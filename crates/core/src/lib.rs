@@ -7,12 +7,16 @@
 //! - [`error`]: the one [`Error`] enum with stable codes; the only place engine
 //!   answers (404/409/500, Docker's and Podman's wordings) become named errors.
 //! - [`container`]: the create spec (limits, ports, volumes, labels, hardening,
-//!   keep-alive main process) and the [`Container`] handle's lifecycle.
+//!   keep-alive main process), the reaper that ties an ephemeral container to
+//!   its process, `info()`, and the [`Container`] handle's lifecycle (create,
+//!   resume, reboot, snapshot, shutdown).
 //! - [`exec`]: running commands — blocking mode, the output cap, UTF-8
 //!   decoding, and killing a timed-out or cancelled command inside the container.
 //! - [`files`]: writing, reading and listing files in a container.
 //! - [`image`]: building images offline from a local directory.
-//! - [`persist`]: finding and removing managed containers by label.
+//! - [`owner`]: which process owns an ephemeral container, and whether it is gone.
+//! - [`persist`]: managed containers by name and label: list, stop, destroy,
+//!   prune, and the startup sweep of orphans.
 //! - [`session`]: a long-lived shell with sentinel framing per command.
 //!
 //! Every call is async and runtime-agnostic beyond tokio: the binding drives it
@@ -24,6 +28,7 @@ pub mod error;
 pub mod exec;
 pub mod files;
 pub mod image;
+pub mod owner;
 pub mod persist;
 pub mod session;
 

@@ -56,7 +56,7 @@ async fn a_container_removed_behind_our_back_is_gone() {
     engine
         .docker()
         .remove_container(
-            c.id(),
+            &c.id(),
             Some(bollard::query_parameters::RemoveContainerOptions {
                 force: true,
                 ..Default::default()

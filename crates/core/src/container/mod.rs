@@ -1,15 +1,25 @@
-//! A container handle: create (with the checked [`spec`]), run commands, shut
-//! down. The handle is cheap to share (`Arc<Container>`); every method takes
-//! `&self` so many commands can run on one container at once.
+//! A container handle: create (with the checked [`spec`]), resume, run
+//! commands, inspect ([`info`]), reboot, snapshot, shut down. The handle is
+//! cheap to share (`Arc<Container>`); every method takes `&self` so many
+//! commands can run on one container at once.
+//!
+//! Ephemeral containers carry a [`reaper`]: they end with the process that
+//! holds them. Persistent ones (`persist: true`) are never reaped.
 
+pub mod info;
+pub mod reaper;
 pub mod spec;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
-use bollard::query_parameters::{CreateContainerOptions, RemoveContainerOptions, StopContainerOptions};
+use bollard::models::ContainerConfig;
+use bollard::query_parameters::{
+    CommitContainerOptions, CreateContainerOptions, RemoveContainerOptions, RestartContainerOptions,
+    StopContainerOptions,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, Discovery, Engine, EngineKind};
@@ -18,29 +28,53 @@ use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecOptions, ExecResult};
 use crate::files;
+use crate::persist;
 use crate::session::Session;
+pub use info::ContainerInfo;
+use reaper::Reaper;
 pub use spec::CreateOptions;
+use spec::{labels, ContainerSpec};
 
-/// Seconds a graceful `shutdown()` lets the main process stop before the engine
-/// kills it. The keep-alive process exits on SIGTERM at once, so this only
-/// matters for user processes that trap it.
+/// Seconds a graceful `shutdown()` or `reboot()` lets the main process stop
+/// before the engine kills it. The keep-alive process exits on SIGTERM at once,
+/// so this only matters for user processes that trap it.
 const STOP_GRACE_SECS: i32 = 3;
+
+/// How long `shutdown()` waits for an engine that is already removing the
+/// container (an ephemeral one removes itself once stopped).
+const REMOVAL_WAIT: Duration = Duration::from_secs(10);
 
 /// A live container that pocket-dock created or resumed.
 #[derive(Debug)]
 pub struct Container {
     engine: Arc<Engine>,
-    id: String,
     name: String,
     image: String,
     persist: bool,
     project: Option<String>,
     default_timeout: Option<Duration>,
+    /// What it was created with (from its label when resumed): what
+    /// `reboot({ fresh: true })` recreates. `None` if the label is missing.
+    options: Option<CreateOptions>,
+    /// What changes when the container is rebooted.
+    live: Mutex<Live>,
+    /// Serializes reboot and shutdown, which replace [`Live`].
+    lifecycle: tokio::sync::Mutex<()>,
     /// Set once `shutdown()` has begun: later commands fail fast and clearly.
     shut_down: AtomicBool,
-    /// Cancelled by `shutdown()`: ends the readers of streams and detached
-    /// processes, so no background task outlives its container.
+}
+
+/// The engine-side identity of the container, replaced by a fresh reboot.
+#[derive(Debug)]
+struct Live {
+    id: String,
+    /// Cancelled by `shutdown()` and `reboot()`: ends the readers of streams,
+    /// detached processes and sessions, so no background task outlives the
+    /// processes it reads.
     stopped: CancellationToken,
+    /// This process's hold on an ephemeral container (none for persistent ones,
+    /// nor for an ephemeral one resumed while its creator still holds it).
+    reaper: Option<Reaper>,
 }
 
 impl Container {
@@ -53,67 +87,85 @@ impl Container {
         };
         let spec = opts.into_spec()?;
         let engine = engine::connect(&discovery).await?;
-        let docker = engine.docker();
-        let created = docker
-            .create_container(
-                Some(CreateContainerOptions {
-                    name: Some(spec.name.clone()),
-                    ..Default::default()
-                }),
-                spec.body,
-            )
-            .await
-            .map_err(|e| {
-                Error::from_engine(
-                    e,
-                    Op::Create {
-                        image: &spec.image,
-                        name: &spec.name,
-                    },
-                )
-            })?;
-        if let Err(e) = docker.start_container(&created.id, None).await {
-            let _ = docker
-                .remove_container(
-                    &created.id,
-                    Some(RemoveContainerOptions {
-                        force: true,
-                        ..Default::default()
-                    }),
-                )
-                .await;
-            return Err(match Error::from_engine(e, Op::Handle { container: &created.id }) {
-                Error::SocketCommunication { detail } | Error::Container { detail, .. } => {
-                    // Podman runs the init (set for signal handling and zombie
-                    // reaping) from the catatonit package, which may be missing.
-                    let hint = if engine.kind() == EngineKind::Podman && detail.contains("init") {
-                        " (Podman needs an init binary for containers: install `catatonit`)"
-                    } else {
-                        ""
-                    };
-                    Error::Container {
-                        container_id: created.id.clone(),
-                        detail: format!("failed to start: {detail}{hint}"),
-                    }
-                }
-                other => other,
-            });
-        }
+        persist::sweep_once(&engine);
+        let (id, reaper) = start_new(&engine, &spec).await?;
         Ok(Container {
             engine,
-            id: created.id,
             name: spec.name,
             image: spec.image,
             persist: spec.persist,
             project: spec.project,
             default_timeout: spec.default_timeout,
+            options: Some(spec.options),
+            live: Mutex::new(Live {
+                id,
+                stopped: CancellationToken::new(),
+                reaper,
+            }),
+            lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
-            stopped: CancellationToken::new(),
         })
     }
 
-    pub fn id(&self) -> &str {
-        &self.id
+    /// A handle on the managed container `name`, started if it was stopped, with
+    /// the configuration it was created with. `timeout` (seconds) replaces its
+    /// default command timeout. Containers pocket-dock did not create are
+    /// reported as not found.
+    pub async fn resume(name: &str, socket_path: Option<String>, timeout: Option<f64>) -> Result<Container> {
+        let timeout = timeout.map(|t| spec::parse_timeout(t, "timeout")).transpose()?;
+        let engine = engine::connect(&Discovery {
+            explicit: socket_path,
+            project_socket: None,
+        })
+        .await?;
+        let found = persist::inspect_managed(&engine, name).await?;
+        let id = found.id.clone().unwrap_or_default();
+        let config = found.config.clone().unwrap_or_default();
+        let label_map = config.labels.clone().unwrap_or_default();
+        let label = |k: &str| label_map.get(k).map(String::as_str);
+        let persist = label(labels::PERSIST) == Some("true");
+        let default_timeout = match timeout {
+            Some(t) => t,
+            None => spec::parse_timeout(
+                label(labels::TIMEOUT)
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(spec::DEFAULT_TIMEOUT_SECS),
+                "timeout",
+            )?,
+        };
+        let options = label(labels::OPTIONS).and_then(|o| serde_json::from_str::<CreateOptions>(o).ok());
+        let running = found.state.as_ref().and_then(|s| s.running) == Some(true);
+        let mut reaper = None;
+        if !running {
+            let started = engine.docker().start_container(&id, None).await;
+            tolerate_not_modified(started).map_err(|e| Error::from_engine(e, Op::Lookup { container: name }))?;
+            // We started it, so we own it; a running ephemeral container stays
+            // tied to the process that holds it.
+            if !persist {
+                reaper = Some(Reaper::arm(&engine, &id).await?);
+            }
+        }
+        Ok(Container {
+            engine,
+            name: found.name.unwrap_or_default().trim_start_matches('/').to_string(),
+            image: config.image.unwrap_or_default(),
+            persist,
+            project: label(labels::PROJECT).map(str::to_string),
+            default_timeout,
+            options,
+            live: Mutex::new(Live {
+                id,
+                stopped: CancellationToken::new(),
+                reaper,
+            }),
+            lifecycle: tokio::sync::Mutex::new(()),
+            shut_down: AtomicBool::new(false),
+        })
+    }
+
+    /// The engine's container id (it changes with `reboot({ fresh: true })`).
+    pub fn id(&self) -> String {
+        self.live.lock().unwrap().id.clone()
     }
     pub fn name(&self) -> &str {
         &self.name
@@ -135,11 +187,18 @@ impl Container {
         self.default_timeout
     }
 
+    /// The current id and the token that ends this incarnation's readers.
+    fn current(&self) -> (String, CancellationToken) {
+        let live = self.live.lock().unwrap();
+        (live.id.clone(), live.stopped.clone())
+    }
+
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
     pub async fn run(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecResult> {
         let plan = opts.plan(cmd, self.default_timeout)?;
         self.check_open()?;
-        exec::run(&self.engine, &self.id, plan, cancel)
+        let (id, _) = self.current();
+        exec::run(&self.engine, &id, plan, cancel)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -149,9 +208,9 @@ impl Container {
     pub async fn stream(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecStream> {
         let plan = opts.plan(cmd, self.default_timeout)?;
         self.check_open()?;
+        let (id, stopped) = self.current();
         let cancel = cancel.child_token();
-        // Shutting the container down ends the stream too.
-        let stopped = self.stopped.clone();
+        // Shutting the container down (or rebooting it) ends the stream too.
         let token = cancel.clone();
         tokio::spawn(async move {
             tokio::select! {
@@ -159,7 +218,7 @@ impl Container {
                 _ = token.cancelled() => {}
             }
         });
-        exec::stream::start(self.engine.clone(), self.id.clone(), plan, cancel)
+        exec::stream::start(self.engine.clone(), id, plan, cancel)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -169,7 +228,8 @@ impl Container {
     pub async fn spawn(&self, cmd: &str, opts: ExecOptions) -> Result<Process> {
         let plan = opts.plan(cmd, None)?;
         self.check_open()?;
-        exec::process::spawn(self.engine.clone(), self.id.clone(), plan, self.stopped.clone())
+        let (id, stopped) = self.current();
+        exec::process::spawn(self.engine.clone(), id, plan, stopped)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -177,20 +237,16 @@ impl Container {
     /// Opens a long-lived shell session; it closes with the container.
     pub async fn session(&self) -> Result<Session> {
         self.check_open()?;
-        Session::open(
-            self.engine.clone(),
-            self.id.clone(),
-            self.default_timeout,
-            self.stopped.clone(),
-        )
-        .await
-        .map_err(|e| self.explain(e))
+        let (id, stopped) = self.current();
+        Session::open(self.engine.clone(), id, self.default_timeout, stopped)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     /// Writes `data` to the absolute `path`, creating missing parent directories.
     pub async fn write_file(&self, path: &str, data: &[u8]) -> Result<()> {
         self.check_open()?;
-        files::write_file(&self.engine, &self.id, path, data)
+        files::write_file(&self.engine, &self.id(), path, data)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -198,7 +254,7 @@ impl Container {
     /// Reads the file at the absolute `path`.
     pub async fn read_file(&self, path: &str) -> Result<Vec<u8>> {
         self.check_open()?;
-        files::read_file(&self.engine, &self.id, path)
+        files::read_file(&self.engine, &self.id(), path)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -206,7 +262,7 @@ impl Container {
     /// Lists the directory at the absolute `path`; directories end in `/`.
     pub async fn list_files(&self, path: &str) -> Result<Vec<String>> {
         self.check_open()?;
-        files::list_files(&self.engine, &self.id, path)
+        files::list_files(&self.engine, &self.id(), path)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -215,7 +271,7 @@ impl Container {
     /// modes and symlinks.
     pub async fn push(&self, src: &std::path::Path, dest: &str) -> Result<()> {
         self.check_open()?;
-        files::transfer::push(&self.engine, &self.id, src, dest)
+        files::transfer::push(&self.engine, &self.id(), src, dest)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -224,51 +280,150 @@ impl Container {
     /// `dest`; nothing is written outside `dest`.
     pub async fn pull(&self, src: &str, dest: &std::path::Path) -> Result<()> {
         self.check_open()?;
-        files::transfer::pull(&self.engine, &self.id, src, dest)
+        files::transfer::pull(&self.engine, &self.id(), src, dest)
             .await
             .map_err(|e| self.explain(e))
+    }
+
+    /// A live picture of the container (SPEC §6), read from the engine now.
+    pub async fn info(&self) -> Result<ContainerInfo> {
+        info::info(&self.engine, &self.id()).await.map_err(|e| self.explain(e))
+    }
+
+    /// Restarts the container in place (files kept, processes, sessions and
+    /// streams ended) or, with `fresh`, recreates it from its image with the
+    /// same name and configuration (files gone).
+    pub async fn reboot(&self, fresh: bool) -> Result<()> {
+        let _one_at_a_time = self.lifecycle.lock().await;
+        self.check_open()?;
+        let spec = if fresh { Some(self.fresh_spec()?) } else { None };
+        let (old_id, old_stopped) = self.current();
+        old_stopped.cancel();
+        let docker = self.engine.docker();
+        let (id, reaper) = match spec {
+            Some(spec) => {
+                remove_and_wait(&self.engine, &old_id).await?;
+                self.release_reaper();
+                start_new(&self.engine, &spec).await?
+            }
+            // Podman's restart of an auto-removed container sometimes removes
+            // it (the exit handler races the restart), so an ephemeral container
+            // there is rebooted by ending every process but its main one.
+            None if !self.persist && self.engine.kind() == EngineKind::Podman => {
+                exec::kill::kill_every_exec(&self.engine, &old_id)
+                    .await
+                    .map_err(|e| self.explain(e))?;
+                let reaper = self.live.lock().unwrap().reaper.take();
+                (old_id, reaper)
+            }
+            None => {
+                let restart = RestartContainerOptions {
+                    t: Some(STOP_GRACE_SECS),
+                    ..Default::default()
+                };
+                docker
+                    .restart_container(&old_id, Some(restart))
+                    .await
+                    .map_err(|e| self.explain(Error::from_engine(e, Op::Handle { container: &old_id })))?;
+                // The old hold ended with the old main process; the new one
+                // needs its own.
+                self.release_reaper();
+                let reaper = match self.persist {
+                    true => None,
+                    false => Some(Reaper::arm(&self.engine, &old_id).await?),
+                };
+                (old_id, reaper)
+            }
+        };
+        *self.live.lock().unwrap() = Live {
+            id,
+            stopped: CancellationToken::new(),
+            reaper,
+        };
+        Ok(())
+    }
+
+    /// The spec a fresh reboot recreates: the options this container was made
+    /// with, under the same name.
+    fn fresh_spec(&self) -> Result<ContainerSpec> {
+        let mut options = self.options.clone().ok_or_else(|| Error::Container {
+            container_id: self.name.clone(),
+            detail: format!(
+                "cannot recreate it: it carries no `{}` label (it was made by an older pocket-dock); destroy it and create a new one",
+                labels::OPTIONS
+            ),
+        })?;
+        options.name = Some(self.name.clone());
+        options.into_spec()
+    }
+
+    fn release_reaper(&self) {
+        if let Some(r) = self.live.lock().unwrap().reaper.take() {
+            r.release();
+        }
+    }
+
+    /// Commits the container's filesystem as image `image_name` (`repo` or
+    /// `repo:tag`) and returns the image id (`sha256:…`). The image is not
+    /// marked as managed: containers run from it by other tools are not
+    /// pocket-dock's.
+    pub async fn snapshot(&self, image_name: &str) -> Result<String> {
+        let (repo, tag) = spec::split_image_name(image_name)?;
+        self.check_open()?;
+        let id = self.id();
+        let opts = CommitContainerOptions {
+            container: Some(id.clone()),
+            repo: Some(repo.to_string()),
+            tag: tag.map(str::to_string),
+            pause: true,
+            changes: Some(format!("LABEL {}=false", labels::MANAGED)),
+            ..Default::default()
+        };
+        let committed = self
+            .engine
+            .docker()
+            .commit_container(opts, ContainerConfig::default())
+            .await
+            .map_err(|e| self.explain(Error::from_engine(e, Op::Handle { container: &id })))?;
+        let image_id = committed.id;
+        Ok(if image_id.starts_with("sha256:") {
+            image_id
+        } else {
+            format!("sha256:{image_id}")
+        })
     }
 
     /// Stops the container; removes it unless it is persistent. `force` kills
     /// instead of asking the main process to stop. Safe to call twice, and a
     /// container already removed by someone else counts as shut down.
     pub async fn shutdown(&self, force: bool) -> Result<()> {
+        let _one_at_a_time = self.lifecycle.lock().await;
         self.shut_down.store(true, Ordering::SeqCst);
-        self.stopped.cancel();
-        let docker = self.engine.docker();
-        let op = Op::Handle { container: &self.id };
-        let tolerate_gone = |r: std::result::Result<(), BollardError>| match r {
-            Ok(()) => Ok(()),
-            // 304: already stopped.
-            Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
-            Err(e) => match Error::from_engine(e, op) {
-                Error::ContainerGone { .. } => Ok(()),
-                other => Err(other),
-            },
-        };
-        let grace = if force { 0 } else { STOP_GRACE_SECS };
-        let stop = StopContainerOptions {
-            t: Some(grace),
-            ..Default::default()
-        };
+        let (id, stopped) = self.current();
+        stopped.cancel();
         if self.persist || !force {
-            tolerate_gone(docker.stop_container(&self.id, Some(stop)).await)?;
+            let stop = StopContainerOptions {
+                t: Some(if force { 0 } else { STOP_GRACE_SECS }),
+                ..Default::default()
+            };
+            let stopped = tolerate_not_modified(self.engine.docker().stop_container(&id, Some(stop)).await);
+            match stopped.map_err(|e| Error::from_engine(e, Op::Handle { container: &id })) {
+                Ok(()) | Err(Error::ContainerGone { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
         if self.persist {
             return Ok(());
         }
-        let remove = RemoveContainerOptions {
-            force: true,
-            v: true,
-            ..Default::default()
-        };
-        tolerate_gone(docker.remove_container(&self.id, Some(remove)).await)
+        remove_and_wait(&self.engine, &id).await?;
+        self.release_reaper();
+        Ok(())
     }
 
     fn check_open(&self) -> Result<()> {
         if self.shut_down.load(Ordering::SeqCst) {
             return Err(Error::ContainerNotRunning {
-                container_id: self.id.clone(),
+                container_id: self.id(),
                 detail: "this container was shut down".into(),
             });
         }
@@ -283,11 +438,115 @@ impl Container {
                 if self.shut_down.load(Ordering::SeqCst) =>
             {
                 Error::ContainerNotRunning {
-                    container_id: self.id.clone(),
+                    container_id: self.id(),
                     detail: "this container was shut down while the command ran".into(),
                 }
             }
             other => other,
+        }
+    }
+}
+
+/// Creates and starts a container from a checked spec; an ephemeral one gets
+/// its reaper, attached while it starts (two connections at once, so the
+/// reaper costs no extra round trip). On any failure nothing is left behind.
+async fn start_new(engine: &Arc<Engine>, spec: &ContainerSpec) -> Result<(String, Option<Reaper>)> {
+    let docker = engine.docker();
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: Some(spec.name.clone()),
+                ..Default::default()
+            }),
+            spec.body.clone(),
+        )
+        .await
+        .map_err(|e| {
+            Error::from_engine(
+                e,
+                Op::Create {
+                    image: &spec.image,
+                    name: &spec.name,
+                },
+            )
+        })?;
+    let id = created.id;
+    let start = async {
+        docker
+            .start_container(&id, None)
+            .await
+            .map_err(|e| start_failed(engine, &id, e))
+    };
+    let (started, reaper) = if spec.persist {
+        (start.await, None)
+    } else {
+        let (started, reaper) = tokio::join!(start, Reaper::arm(engine, &id));
+        (started, Some(reaper))
+    };
+    let outcome = started.and_then(|()| reaper.transpose());
+    match outcome {
+        Ok(reaper) => Ok((id, reaper)),
+        Err(e) => {
+            let _ = remove_and_wait(engine, &id).await;
+            Err(e)
+        }
+    }
+}
+
+/// Explains a failed start; Podman's most common cause is a missing init.
+fn start_failed(engine: &Engine, id: &str, e: BollardError) -> Error {
+    match Error::from_engine(e, Op::Handle { container: id }) {
+        Error::SocketCommunication { detail } | Error::Container { detail, .. } => {
+            // Podman runs the init (set for signal handling and zombie
+            // reaping) from the catatonit package, which may be missing.
+            let hint = if engine.kind() == EngineKind::Podman && detail.contains("init") {
+                " (Podman needs an init binary for containers: install `catatonit`, or pass `init: false`)"
+            } else {
+                ""
+            };
+            Error::Container {
+                container_id: id.to_string(),
+                detail: format!("failed to start: {detail}{hint}"),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Engines answer 304 to starting a running or stopping a stopped container.
+fn tolerate_not_modified(r: std::result::Result<(), BollardError>) -> std::result::Result<(), BollardError> {
+    match r {
+        Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+        other => other,
+    }
+}
+
+/// Force-removes container `id` and returns once it is gone. An ephemeral
+/// container may already be removing itself (it was just stopped): then the
+/// engine refuses a second removal, and we wait for the first.
+pub(crate) async fn remove_and_wait(engine: &Engine, id: &str) -> Result<()> {
+    let docker = engine.docker();
+    let deadline = tokio::time::Instant::now() + REMOVAL_WAIT;
+    loop {
+        let opts = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        let err = match docker.remove_container(id, Some(opts)).await {
+            Ok(()) => return Ok(()),
+            Err(e) => Error::from_engine(e, Op::Handle { container: id }),
+        };
+        if let Error::ContainerGone { .. } = err {
+            return Ok(());
+        }
+        match docker.inspect_container(id, None).await {
+            Err(e) => match Error::from_engine(e, Op::Handle { container: id }) {
+                Error::ContainerGone { .. } => return Ok(()),
+                other => return Err(other),
+            },
+            Ok(_) if tokio::time::Instant::now() >= deadline => return Err(err),
+            Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
 }

@@ -28,7 +28,13 @@ pub mod labels {
     pub const PROFILE: &str = "pocket-dock.profile";
     pub const TIMEOUT: &str = "pocket-dock.timeout";
     pub const VERSION: &str = "pocket-dock.version";
+    /// The process that created an ephemeral container, with its host: the
+    /// startup sweep removes ephemeral containers whose owner is gone.
     pub const OWNER_PID: &str = "pocket-dock.owner-pid";
+    pub const OWNER_HOST: &str = "pocket-dock.owner-host";
+    /// The [`super::CreateOptions`] as JSON, so a resumed handle knows its
+    /// configuration and `reboot({ fresh: true })` can recreate it.
+    pub const OPTIONS: &str = "pocket-dock.options";
 }
 
 /// The keep-alive main process. It must stop promptly on SIGTERM (a bare
@@ -36,12 +42,25 @@ pub mod labels {
 /// Docker), and it must never exit by itself.
 pub const KEEPALIVE_SCRIPT: &str = "trap 'exit 0' TERM INT HUP; while :; do sleep 3600 & wait $!; done";
 
+/// The main process of an ephemeral container: the reaper. It lives as long as
+/// its stdin is open. The creating process holds the only attached stdin
+/// (`OpenStdin` + `StdinOnce`), so when that process ends, however it ends, the
+/// kernel closes the socket, the engine closes stdin, this loop sees EOF, the
+/// container stops and the engine removes it (`AutoRemove`). No helper image.
+/// Only shell builtins: `read` from fd 3 because a background list's own stdin
+/// is /dev/null; in the background so that `wait` lets the TERM trap run at once.
+pub const REAPER_SCRIPT: &str = "exec 3<&0; trap 'exit 0' TERM INT HUP; while read -r _ <&3; do :; done & wait $!";
+
 /// Options for a new container, as the user gave them (SPEC §2 `CreateOptions`).
-#[derive(Debug, Clone, Default)]
+/// Serialized into the [`labels::OPTIONS`] label (all but the socket, which is
+/// where the label lives).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct CreateOptions {
     pub image: Option<String>,
     pub name: Option<String>,
     /// Default exec timeout in seconds.
+    #[serde(with = "number_or_infinity")]
     pub timeout: Option<f64>,
     /// `"256m"`, `"1g"`, `"512k"` or a byte count written as digits.
     pub mem_limit: Option<String>,
@@ -53,14 +72,54 @@ pub struct CreateOptions {
     pub project: Option<String>,
     pub profile: Option<String>,
     pub devices: Vec<String>,
-    /// host port → container port (`"80"` or `"80/udp"`).
+    /// host port → container port (`"80"` or `"80/udp"`); host port `"0"`
+    /// lets the engine pick a free one.
     pub ports: Vec<(String, String)>,
+    #[serde(skip)]
     pub socket_path: Option<String>,
     pub env: Vec<(String, String)>,
     pub workdir: Option<String>,
     /// `false` ⇒ no network at all; `None` ⇒ the engine's default network.
     pub network: Option<bool>,
     pub labels: Vec<(String, String)>,
+    /// Most processes at once; `None` ⇒ [`DEFAULT_PIDS_LIMIT`], infinite ⇒ no limit.
+    #[serde(with = "number_or_infinity")]
+    pub pids_limit: Option<f64>,
+    /// Run an init as PID 1 (signals, zombie reaping). Default true.
+    pub init: Option<bool>,
+    /// Forbid gaining privileges (setuid, file capabilities). Default true.
+    pub no_new_privileges: Option<bool>,
+}
+
+/// JSON has no Infinity, which means "no limit" for `timeout` and
+/// `pidsLimit`: it is stored as the string `"Infinity"`.
+mod number_or_infinity {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) if n.is_infinite() && *n > 0.0 => s.serialize_str("Infinity"),
+            Some(n) => s.serialize_f64(*n),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Number(f64),
+            Text(String),
+        }
+        match Option::<Stored>::deserialize(d)? {
+            None => Ok(None),
+            Some(Stored::Number(n)) => Ok(Some(n)),
+            Some(Stored::Text(t)) if t == "Infinity" => Ok(Some(f64::INFINITY)),
+            Some(Stored::Text(t)) => Err(D::Error::custom(format!(
+                "expected a number or \"Infinity\", got {t:?}"
+            ))),
+        }
+    }
 }
 
 /// [`CreateOptions`] after validation: everything the engine call needs.
@@ -72,20 +131,22 @@ pub struct ContainerSpec {
     pub persist: bool,
     pub project: Option<String>,
     pub body: ContainerCreateBody,
+    /// The options this spec was made from, for `reboot({ fresh: true })`.
+    pub options: CreateOptions,
 }
 
 impl CreateOptions {
     /// Checks every option and builds the engine's create body.
     pub fn into_spec(self) -> Result<ContainerSpec> {
-        let image = match self.image {
+        let image = match &self.image {
             Some(i) if i.trim().is_empty() => return Err(invalid("`image` must not be empty")),
-            Some(i) => i,
+            Some(i) => i.clone(),
             None => DEFAULT_IMAGE.to_string(),
         };
-        let name = match self.name {
+        let name = match &self.name {
             Some(n) => {
-                check_name(&n)?;
-                n
+                check_name(n)?;
+                n.clone()
             }
             None => random_name(),
         };
@@ -100,21 +161,27 @@ impl CreateOptions {
         if let Some(w) = &self.workdir {
             check_absolute(w, "workdir")?;
         }
+        let pids_limit = parse_pids_limit(self.pids_limit)?;
 
         let mut label_map: HashMap<String, String> = HashMap::new();
-        for (k, v) in self.labels {
+        for (k, v) in &self.labels {
             if k.starts_with("pocket-dock.") {
                 return Err(invalid(format!(
                     "label {k:?} uses the reserved `pocket-dock.` prefix; choose another key"
                 )));
             }
-            label_map.insert(k, v);
+            label_map.insert(k.clone(), v.clone());
         }
         label_map.insert(labels::MANAGED.into(), "true".into());
         label_map.insert(labels::PERSIST.into(), self.persist.to_string());
         label_map.insert(labels::TIMEOUT.into(), timeout_secs.to_string());
         label_map.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
         label_map.insert(labels::OWNER_PID.into(), std::process::id().to_string());
+        label_map.insert(labels::OWNER_HOST.into(), crate::owner::host_name());
+        label_map.insert(
+            labels::OPTIONS.into(),
+            serde_json::to_string(&self).expect("options serialize"),
+        );
         if let Some(p) = &self.project {
             label_map.insert(labels::PROJECT.into(), p.clone());
         }
@@ -122,29 +189,40 @@ impl CreateOptions {
             label_map.insert(labels::PROFILE.into(), p.clone());
         }
 
+        let ephemeral = !self.persist;
         let host_config = HostConfig {
             memory,
             // No swap beyond the memory limit: the limit is what the sandbox gets.
             memory_swap: memory,
             nano_cpus,
-            pids_limit: Some(DEFAULT_PIDS_LIMIT),
-            security_opt: Some(vec!["no-new-privileges".into()]),
+            pids_limit: Some(pids_limit),
+            security_opt: self
+                .no_new_privileges
+                .unwrap_or(true)
+                .then(|| vec!["no-new-privileges".into()]),
+            // Never privileged: no option turns this on.
             privileged: Some(false),
             // An init as PID 1 reaps the orphans that killed commands leave and
             // forwards signals, so stop is immediate.
-            init: Some(true),
+            init: Some(self.init.unwrap_or(true)),
+            // The engine removes an ephemeral container once its reaper ends.
+            auto_remove: ephemeral.then_some(true),
             binds: (!binds.is_empty()).then_some(binds),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             devices: (!devices.is_empty()).then_some(devices),
             network_mode: (self.network == Some(false)).then(|| "none".to_string()),
             ..Default::default()
         };
+        let main = if ephemeral { REAPER_SCRIPT } else { KEEPALIVE_SCRIPT };
         let body = ContainerCreateBody {
             image: Some(image.clone()),
-            entrypoint: Some(vec!["/bin/sh".into(), "-c".into(), KEEPALIVE_SCRIPT.into()]),
+            entrypoint: Some(vec!["/bin/sh".into(), "-c".into(), main.into()]),
             cmd: Some(vec![]),
+            open_stdin: ephemeral.then_some(true),
+            stdin_once: ephemeral.then_some(true),
+            attach_stdin: ephemeral.then_some(true),
             env: (!env.is_empty()).then_some(env),
-            working_dir: self.workdir,
+            working_dir: self.workdir.clone(),
             labels: Some(label_map),
             exposed_ports: (!exposed_ports.is_empty()).then_some(exposed_ports),
             network_disabled: (self.network == Some(false)).then_some(true),
@@ -156,8 +234,9 @@ impl CreateOptions {
             name,
             default_timeout,
             persist: self.persist,
-            project: self.project,
+            project: self.project.clone(),
             body,
+            options: self,
         })
     }
 }
@@ -232,6 +311,41 @@ pub fn parse_mem_limit(text: &str) -> Result<i64> {
     Ok(bytes as i64)
 }
 
+/// `repo` or `repo:tag` (a `:` after the last `/`; a registry port is not a
+/// tag) → its parts. For `snapshot()`.
+pub fn split_image_name(name: &str) -> Result<(&str, Option<&str>)> {
+    let bad = || {
+        invalid(format!(
+            "{name:?} is not an image name: use `name` or `name:tag`, e.g. \"my-snapshot:v1\""
+        ))
+    };
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_ascii_uppercase()) || name.contains('@') {
+        return Err(bad());
+    }
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (repo, tag) = match name[slash..].rfind(':') {
+        Some(i) => (&name[..slash + i], Some(&name[slash + i + 1..])),
+        None => (name, None),
+    };
+    if repo.is_empty() || repo.ends_with('/') || tag == Some("") {
+        return Err(bad());
+    }
+    Ok((repo, tag))
+}
+
+/// A positive whole number of processes, or infinity for no limit (the
+/// engine's -1).
+pub fn parse_pids_limit(limit: Option<f64>) -> Result<i64> {
+    match limit {
+        None => Ok(DEFAULT_PIDS_LIMIT),
+        Some(n) if n == f64::INFINITY => Ok(-1),
+        Some(n) if n >= 1.0 && n.fract() == 0.0 && n < i64::MAX as f64 => Ok(n as i64),
+        Some(n) => Err(out_of_range(format!(
+            "`pidsLimit` must be a whole number of processes ≥ 1 (or Infinity for no limit), got {n}"
+        ))),
+    }
+}
+
 /// 1–100 percent of one core, as the engine's nano-CPUs.
 pub fn parse_cpu_percent(pct: f64) -> Result<i64> {
     if !(1.0..=100.0).contains(&pct) {
@@ -242,13 +356,15 @@ pub fn parse_cpu_percent(pct: f64) -> Result<i64> {
     Ok((pct * 10_000_000.0).round() as i64)
 }
 
-fn parse_port(text: &str, what: &str) -> Result<u16> {
+/// A port number in 1–65535; `0` too where `any` (a host port the engine picks).
+fn parse_port(text: &str, what: &str, any: bool) -> Result<u16> {
     let n: i64 = text
         .trim()
         .parse()
         .map_err(|_| invalid(format!("{what} {text:?} is not a port number")))?;
-    if !(1..=65535).contains(&n) {
-        return Err(out_of_range(format!("{what} {n} is outside 1–65535")));
+    let low = if any { 0 } else { 1 };
+    if !(low..=65535).contains(&n) {
+        return Err(out_of_range(format!("{what} {n} is outside {low}–65535")));
     }
     Ok(n as u16)
 }
@@ -260,7 +376,7 @@ fn parse_ports(ports: &[(String, String)]) -> Result<(Vec<String>, PortMap)> {
     let mut exposed = Vec::new();
     let mut bindings: PortMap = HashMap::new();
     for (host, container) in ports {
-        let host_port = parse_port(host, "host port")?;
+        let host_port = parse_port(host, "host port", true)?;
         let (cport, proto) = match container.split_once('/') {
             Some((p, proto)) => (p, proto.to_ascii_lowercase()),
             None => (container.as_str(), "tcp".to_string()),
@@ -270,7 +386,7 @@ fn parse_ports(ports: &[(String, String)]) -> Result<(Vec<String>, PortMap)> {
                 "container port {container:?}: protocol must be tcp, udp or sctp"
             )));
         }
-        let key = format!("{}/{proto}", parse_port(cport, "container port")?);
+        let key = format!("{}/{proto}", parse_port(cport, "container port", false)?);
         if !exposed.contains(&key) {
             exposed.push(key.clone());
         }
@@ -280,7 +396,12 @@ fn parse_ports(ports: &[(String, String)]) -> Result<(Vec<String>, PortMap)> {
             .get_or_insert_with(Vec::new)
             .push(PortBinding {
                 host_ip: None,
-                host_port: Some(host_port.to_string()),
+                // An empty host port asks the engine for a free one.
+                host_port: Some(if host_port == 0 {
+                    String::new()
+                } else {
+                    host_port.to_string()
+                }),
             });
     }
     Ok((exposed, bindings))
@@ -358,6 +479,103 @@ mod tests {
         assert_eq!(parse_mem_limit("").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
         assert_eq!(parse_mem_limit("-5m").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
         assert_eq!(parse_mem_limit("1k").unwrap_err().code(), "ERR_OUT_OF_RANGE");
+    }
+
+    #[test]
+    fn image_names_split_into_repo_and_tag() {
+        assert_eq!(split_image_name("snap").unwrap(), ("snap", None));
+        assert_eq!(split_image_name("snap:v1").unwrap(), ("snap", Some("v1")));
+        assert_eq!(
+            split_image_name("localhost:5000/team/snap").unwrap(),
+            ("localhost:5000/team/snap", None)
+        );
+        assert_eq!(
+            split_image_name("localhost:5000/snap:v2").unwrap(),
+            ("localhost:5000/snap", Some("v2"))
+        );
+        for bad in ["", "snap:", "Snap", "a b", "x@sha256:00"] {
+            assert_eq!(
+                split_image_name(bad).unwrap_err().code(),
+                "ERR_INVALID_ARG_VALUE",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn pids_limits_default_and_can_be_lifted() {
+        assert_eq!(parse_pids_limit(None).unwrap(), DEFAULT_PIDS_LIMIT);
+        assert_eq!(parse_pids_limit(Some(64.0)).unwrap(), 64);
+        assert_eq!(parse_pids_limit(Some(f64::INFINITY)).unwrap(), -1);
+        for bad in [0.0, -1.0, 1.5, f64::NAN] {
+            assert_eq!(parse_pids_limit(Some(bad)).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        }
+    }
+
+    #[test]
+    fn ephemeral_containers_get_the_reaper_and_persistent_ones_the_keepalive() {
+        let ephemeral = CreateOptions::default().into_spec().unwrap();
+        let hc = ephemeral.body.host_config.as_ref().unwrap();
+        assert_eq!(hc.auto_remove, Some(true));
+        assert_eq!(ephemeral.body.open_stdin, Some(true));
+        assert_eq!(ephemeral.body.stdin_once, Some(true));
+        assert_eq!(ephemeral.body.entrypoint.as_ref().unwrap()[2], REAPER_SCRIPT);
+        let persistent = CreateOptions {
+            persist: true,
+            ..Default::default()
+        }
+        .into_spec()
+        .unwrap();
+        assert_eq!(persistent.body.host_config.as_ref().unwrap().auto_remove, None);
+        assert_eq!(persistent.body.open_stdin, None);
+        assert_eq!(persistent.body.entrypoint.as_ref().unwrap()[2], KEEPALIVE_SCRIPT);
+    }
+
+    #[test]
+    fn options_round_trip_through_their_label() {
+        let opts = CreateOptions {
+            image: Some("img".into()),
+            mem_limit: Some("64m".into()),
+            ports: vec![("0".into(), "80".into())],
+            socket_path: Some("/run/x.sock".into()),
+            pids_limit: Some(f64::INFINITY),
+            timeout: Some(f64::INFINITY),
+            ..Default::default()
+        };
+        let spec = opts.clone().into_spec().unwrap();
+        let label = &spec.body.labels.as_ref().unwrap()[labels::OPTIONS];
+        let back: CreateOptions = serde_json::from_str(label).unwrap();
+        assert_eq!(
+            back,
+            CreateOptions {
+                socket_path: None,
+                ..opts
+            }
+        );
+    }
+
+    #[test]
+    fn defaults_can_be_turned_off_explicitly() {
+        let spec = CreateOptions {
+            init: Some(false),
+            no_new_privileges: Some(false),
+            pids_limit: Some(10.0),
+            ports: vec![("0".into(), "80".into())],
+            ..Default::default()
+        }
+        .into_spec()
+        .unwrap();
+        let hc = spec.body.host_config.as_ref().unwrap();
+        assert_eq!(hc.init, Some(false));
+        assert_eq!(hc.security_opt, None);
+        assert_eq!(hc.pids_limit, Some(10));
+        assert_eq!(hc.privileged, Some(false));
+        assert_eq!(
+            hc.port_bindings.as_ref().unwrap()["80/tcp"].as_ref().unwrap()[0]
+                .host_port
+                .as_deref(),
+            Some("")
+        );
     }
 
     #[test]

@@ -25,16 +25,21 @@ pub const MARKER_VAR: &str = "POCKET_DOCK_EXEC";
 /// before its own signal arrives. `kill -SIG -PGID` has no `--`: busybox's
 /// `kill` refuses it ("invalid number '--'"). Uses only POSIX sh, `tr`, `grep` and `kill`, so it works in busybox,
 /// Alpine and Debian images alike. (`environ` is NUL-separated and busybox's
-/// `grep -F` stops at the first NUL, hence the `tr`.)
+/// `grep` stops at the first NUL, hence the `tr`.) `$1` is matched as a whole
+/// line with a basic regex: markers are `[A-Z_]+=[0-9a-f]+`, so a marker
+/// matches only itself, and [`ANY_MARKER`] matches every exec's.
 const KILL_SCRIPT: &str = r#"m="$1"; s="$2"; spare="$3"; pids=""
 for d in /proc/[0-9]*; do
   p=${d#/proc/}
   [ "$p" = "$$" ] || [ "$p" = "$spare" ] && continue
-  if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "$m"; then pids="$pids $p"; fi
+  if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qx "$m"; then pids="$pids $p"; fi
 done
 if [ -z "$spare" ]; then for p in $pids; do kill -"$s" "-$p" 2>/dev/null; done; fi
 for p in $pids; do kill -"$s" "$p" 2>/dev/null; done
 exit 0"#;
+
+/// Matches the marker of every exec pocket-dock started.
+const ANY_MARKER: &str = "POCKET_DOCK_EXEC=[0-9a-f]*";
 
 /// A fresh marker value: `POCKET_DOCK_EXEC=<16 hex>`.
 pub fn new_marker() -> String {
@@ -46,6 +51,12 @@ pub fn new_marker() -> String {
 /// killer exec has finished.
 pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal: &str) -> Result<()> {
     run_killer(engine, container, marker, signal, "").await
+}
+
+/// SIGKILLs every process that any pocket-dock exec started (with their
+/// groups): everything in the container but its main process.
+pub async fn kill_every_exec(engine: &Engine, container: &str) -> Result<()> {
+    run_killer(engine, container, ANY_MARKER, "KILL", "").await
 }
 
 /// SIGKILLs every process marked `marker` except `spare` (a session's shell),

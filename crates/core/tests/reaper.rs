@@ -1,0 +1,135 @@
+//! The reaper and the lifecycle around it, against the real engine: an
+//! ephemeral container ends when its holder lets go, survives reboots with a
+//! new hold, and the prune/sweep find orphans by owner.
+
+mod common;
+
+use std::time::Duration;
+
+use pocket_dock_core::{persist, CancellationToken, Container, CreateOptions, ExecOptions};
+
+async fn exists(name: &str) -> bool {
+    let engine = common::engine().await;
+    engine.docker().inspect_container(name, None).await.is_ok()
+}
+
+async fn echo(c: &Container, text: impl AsRef<str>) -> String {
+    let text = text.as_ref();
+    c.run(
+        &format!("echo {text}"),
+        ExecOptions::default(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap()
+    .stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ephemeral_container_survives_in_place_reboots_and_still_ends_with_its_holder() {
+    let c = common::container().await;
+    c.write_file("/tmp/kept", b"yes").await.unwrap();
+    let count_sleepers = "ps -o args | grep -c '^sleep 777'";
+    for round in 0..3 {
+        let _server = c.spawn("sleep 777", ExecOptions::default()).await.unwrap();
+        assert_eq!(echo(&c, "$(".to_string() + count_sleepers + ")").await, "1\n");
+        c.reboot(false).await.unwrap();
+        assert_eq!(echo(&c, "up").await, "up\n", "round {round}");
+        assert_eq!(
+            echo(&c, &format!("$({count_sleepers})")).await,
+            "0\n",
+            "round {round}: processes survived"
+        );
+        assert_eq!(c.read_file("/tmp/kept").await.unwrap(), b"yes");
+    }
+    let name = c.name().to_string();
+    // Dropping the handle does not end the container: cleanup is explicit.
+    drop(c);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(exists(&name).await, "a dropped handle must not reap");
+    let engine = common::engine().await;
+    persist::destroy(&engine, &name).await.unwrap();
+    assert!(!exists(&name).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fresh_reboot_recreates_with_the_same_name_and_limits() {
+    let c = Container::create(CreateOptions {
+        mem_limit: Some("64m".into()),
+        ..common::options()
+    })
+    .await
+    .unwrap();
+    let old_id = c.id();
+    c.write_file("/tmp/lost", b"x").await.unwrap();
+    c.reboot(true).await.unwrap();
+    assert_ne!(c.id(), old_id);
+    assert!(!exists(&old_id).await);
+    let info = c.info().await.unwrap();
+    assert_eq!(info.name, c.name());
+    assert_eq!(info.memory_limit_bytes, 64 << 20);
+    assert_eq!(c.read_file("/tmp/lost").await.unwrap_err().code(), "ENOENT");
+    // The new container has its own reaper: a shutdown removes it.
+    let name = c.name().to_string();
+    c.shutdown(false).await.unwrap();
+    assert!(!exists(&name).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_removes_stopped_and_orphaned_containers_only() {
+    let engine = common::engine().await;
+    let project = format!("prune-{}", std::process::id());
+    let opts = || CreateOptions {
+        project: Some(project.clone()),
+        ..common::options()
+    };
+    let running = Container::create(opts()).await.unwrap();
+    let stopped = Container::create(CreateOptions {
+        persist: true,
+        ..opts()
+    })
+    .await
+    .unwrap();
+    stopped.shutdown(false).await.unwrap();
+    // An ephemeral container whose owner is a process that has ended (made
+    // by hand: pocket-dock would label it with this process).
+    let dead = {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let body = bollard::models::ContainerCreateBody {
+        image: Some(common::TEST_IMAGE.into()),
+        entrypoint: Some(vec!["/bin/sh".into(), "-c".into(), "sleep 600".into()]),
+        labels: Some(
+            [
+                ("pocket-dock.managed", "true"),
+                ("pocket-dock.persist", "false"),
+                ("pocket-dock.project", project.as_str()),
+                ("pocket-dock.owner-pid", &dead.to_string()),
+                ("pocket-dock.owner-host", &pocket_dock_core::owner::host_name()),
+                ("pocket-dock-test", "core"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ),
+        ..Default::default()
+    };
+    let made = engine
+        .docker()
+        .create_container(None::<bollard::query_parameters::CreateContainerOptions>, body)
+        .await
+        .unwrap();
+    engine.docker().start_container(&made.id, None).await.unwrap();
+
+    let listed = persist::list(&engine, Some(&project)).await.unwrap();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert_eq!(persist::prune(&engine, Some(&project)).await.unwrap(), 2);
+    let left = persist::list(&engine, Some(&project)).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].name, running.name());
+    assert_eq!(left[0].status, "running");
+    running.shutdown(true).await.unwrap();
+}
