@@ -2,7 +2,7 @@
  * pocket-dock's async API (SPEC §1): Promises, and classes named as in the
  * seed (`AsyncContainer`, …). `pocket-dock` exports the same.
  */
-export { createNewContainer } from './api'
+export { createNewContainer, destroyContainer, listContainers, prune, resumeContainer, stopContainer } from './api'
 export { AsyncContainer, type ExitCallback, type OutputCallback } from './container'
 export { AsyncExecStream, type StreamChunk } from './exec-stream'
 export { AsyncProcess, type BufferSnapshot } from './process'
@@ -25,4 +25,15 @@ export {
   SocketConnectionError,
   SocketError,
 } from './errors'
-export type { CreateOptions, RunOptions, ShutdownOptions } from './types'
+export type {
+  ContainerInfo,
+  ContainerListItem,
+  CreateOptions,
+  ProcessInfo,
+  ProjectOptions,
+  RebootOptions,
+  ResumeOptions,
+  RunOptions,
+  ShutdownOptions,
+  SocketOptions,
+} from './types'

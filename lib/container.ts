@@ -5,7 +5,7 @@ import { AsyncExecStream } from './exec-stream'
 import { ExecResult } from './exec-result'
 import { AsyncProcess } from './process'
 import { AsyncSession } from './session'
-import type { RunOptions, ShutdownOptions } from './types'
+import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from './types'
 
 /** A callback of `onStdout`/`onStderr`. */
 export type OutputCallback = (container: AsyncContainer, data: string) => void
@@ -28,7 +28,7 @@ export class AsyncContainer {
     this.#native = native
   }
 
-  /** The engine's full container id. */
+  /** The engine's full container id (a fresh reboot gives a new one). */
   get containerId(): string {
     return this.#native.containerId
   }
@@ -128,6 +128,40 @@ export class AsyncContainer {
    */
   async pull(src: string, dest: string): Promise<void> {
     await callNative(() => this.#native.pull(checkPath(src), resolve(checkPath(dest))))
+  }
+
+  /**
+   * A live picture of the container (status, uptime, memory and CPU use,
+   * limits, ports, processes), read from the engine now, never cached.
+   */
+  async info(): Promise<ContainerInfo> {
+    const i = await callNative(() => this.#native.info())
+    return {
+      ...i,
+      createdAt: new Date(i.createdAt),
+      startedAt: i.startedAt ? new Date(i.startedAt) : null,
+      ipAddress: i.ipAddress ?? null,
+    }
+  }
+
+  /**
+   * Restarts the container in place: files are kept; running commands,
+   * detached processes and sessions end. With `fresh: true`, recreates it
+   * from its image with the same name and configuration (files are lost; the
+   * `containerId` changes).
+   */
+  async reboot(opts: RebootOptions = {}): Promise<void> {
+    await callNative(() => this.#native.reboot(opts.fresh ?? false))
+  }
+
+  /**
+   * Commits the container's files as image `imageName` (`name` or
+   * `name:tag`) and resolves with its id (`sha256:…`). New containers can be
+   * created from it; it is not marked as pocket-dock's.
+   */
+  async snapshot(imageName: string): Promise<string> {
+    if (typeof imageName !== 'string') throw new TypeError('snapshot(imageName): imageName must be a string')
+    return callNative(() => this.#native.snapshot(imageName))
   }
 
   /** Calls `fn(container, data)` with the stdout of every detached process, in order. */

@@ -20,8 +20,12 @@ export interface CreateOptions {
   profile?: string
   /** Host devices to pass through, e.g. `["/dev/ttyUSB0"]`. */
   devices?: string[]
-  /** Published ports, host port → container port (`80` or `"53/udp"`). */
-  ports?: Record<number | string, number | string>
+  /**
+   * Published ports, host port → container port (`80` or `"53/udp"`). Host
+   * port `0`, or a list of container ports (`[80, "53/udp"]`), publishes on
+   * free host ports: read them back from `info().ports`.
+   */
+  ports?: Record<number | string, number | string> | Array<number | string>
   /** The engine's Unix socket; default: discovery (SPEC §2). */
   socketPath?: string
   /** Environment variables of the container. */
@@ -32,6 +36,86 @@ export interface CreateOptions {
   network?: boolean
   /** Extra labels (keys starting with `pocket-dock.` are reserved). */
   labels?: Record<string, string>
+  /** Most processes at once (default 1024, a fork-bomb guard); `Infinity` = no limit. */
+  pidsLimit?: number
+  /** Run an init as PID 1 so signals and zombie reaping work (default true; Podman needs `catatonit`). */
+  init?: boolean
+  /** Forbid gaining privileges through setuid binaries or file capabilities (default true). */
+  noNewPrivileges?: boolean
+}
+
+/** The engine socket to use (default: discovery, SPEC §2). */
+export interface SocketOptions {
+  socketPath?: string
+}
+
+/** Options of {@link resumeContainer}. */
+export interface ResumeOptions extends SocketOptions {
+  /** Default per-command timeout in seconds; default: what the container was created with. */
+  timeout?: number
+}
+
+/** Options of {@link listContainers} and {@link prune}. */
+export interface ProjectOptions extends SocketOptions {
+  /** Only the containers of this project. */
+  project?: string
+}
+
+/** Options of {@link AsyncContainer.reboot}. */
+export interface RebootOptions {
+  /** Recreate from the image with the same name and configuration (files are lost). Default: restart in place. */
+  fresh?: boolean
+}
+
+/** One process of {@link ContainerInfo.processes}. */
+export interface ProcessInfo {
+  /** The engine's view of the pid: the host's on Docker, the container's on Podman. */
+  pid: number
+  user: string
+  command: string
+}
+
+/** What {@link AsyncContainer.info} reports, read live from the engine (SPEC §6). */
+export interface ContainerInfo {
+  id: string
+  name: string
+  /** `running`, `exited`, `created`, `paused`, … */
+  status: string
+  image: string
+  createdAt: Date
+  /** When it last started; `null` when it is not running. */
+  startedAt: Date | null
+  /** Milliseconds since it last started (0 when not running). */
+  uptime: number
+  /** Memory in use without reclaimable cache, as text (`"1.2 MiB"`). */
+  memoryUsage: string
+  memoryUsageBytes: number
+  /** The memory limit as text; without a limit, the engine's whole memory. */
+  memoryLimit: string
+  memoryLimitBytes: number
+  memoryPercent: number
+  /** CPU use over a 0.1 s sample, in percent of one core. */
+  cpuPercent: number
+  /** Processes (and threads) in the container. */
+  pids: number
+  /** Whether it has a network beyond loopback. */
+  network: boolean
+  ipAddress: string | null
+  /** Published ports: container port (`"80"`, `"53/udp"`) → host port. */
+  ports: Record<string, number>
+  processes: ProcessInfo[]
+}
+
+/** One entry of {@link listContainers}. */
+export interface ContainerListItem {
+  id: string
+  name: string
+  /** `running`, `exited`, `created`, … */
+  status: string
+  image: string
+  createdAt: Date
+  persist: boolean
+  project: string | null
 }
 
 /** Options of {@link AsyncContainer.run} (SPEC §3). */

@@ -59,6 +59,9 @@ fn pairs(map: Option<HashMap<String, String>>) -> Vec<(String, String)> {
     map.map(|m| m.into_iter().collect()).unwrap_or_default()
 }
 
+/// A port as JS gives it: `80` or `"53/udp"`.
+type Port = Either<f64, String>;
+
 /// `CreateOptions` as it crosses from JS (see `lib/types.ts` for the docs).
 #[napi(object)]
 pub struct NativeCreateOptions {
@@ -72,12 +75,16 @@ pub struct NativeCreateOptions {
     pub project: Option<String>,
     pub profile: Option<String>,
     pub devices: Option<Vec<String>>,
-    pub ports: Option<HashMap<String, Either<f64, String>>>,
+    /// host → container, or a list of container ports to publish on free host ports.
+    pub ports: Option<Either<Vec<Port>, HashMap<String, Port>>>,
     pub socket_path: Option<String>,
     pub env: Option<HashMap<String, String>>,
     pub workdir: Option<String>,
     pub network: Option<bool>,
     pub labels: Option<HashMap<String, String>>,
+    pub pids_limit: Option<f64>,
+    pub init: Option<bool>,
+    pub no_new_privileges: Option<bool>,
 }
 
 impl From<NativeCreateOptions> for core::CreateOptions {
@@ -103,27 +110,26 @@ impl From<NativeCreateOptions> for core::CreateOptions {
             project: o.project,
             profile: o.profile,
             devices: o.devices.unwrap_or_default(),
-            ports: o
-                .ports
-                .map(|m| {
-                    m.into_iter()
-                        .map(|(host, c)| {
-                            (
-                                host,
-                                match c {
-                                    Either::A(n) => number(n),
-                                    Either::B(s) => s,
-                                },
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            ports: {
+                let port = |p: Port| match p {
+                    Either::A(n) => number(n),
+                    Either::B(s) => s,
+                };
+                match o.ports {
+                    // Host port 0: the engine picks a free one.
+                    Some(Either::A(list)) => list.into_iter().map(|c| ("0".to_string(), port(c))).collect(),
+                    Some(Either::B(map)) => map.into_iter().map(|(host, c)| (host, port(c))).collect(),
+                    None => Vec::new(),
+                }
+            },
             socket_path: o.socket_path,
             env: pairs(o.env),
             workdir: o.workdir,
             network: o.network,
             labels: pairs(o.labels),
+            pids_limit: o.pids_limit,
+            init: o.init,
+            no_new_privileges: o.no_new_privileges,
         }
     }
 }
@@ -335,6 +341,27 @@ impl NativeContainer {
     pub fn pull<'env>(&self, env: &'env Env, src: String, dest: String) -> Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
         env.spawn_future(async move { inner.pull(&src, &PathBuf::from(dest)).await.map_err(to_js_error) })
+    }
+
+    /// A live picture of the container.
+    #[napi(ts_return_type = "Promise<NativeContainerInfo>")]
+    pub fn info<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, NativeContainerInfo>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.info().await.map(Into::into).map_err(to_js_error) })
+    }
+
+    /// Restarts in place, or recreates from the image with `fresh`.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn reboot<'env>(&self, env: &'env Env, fresh: bool) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.reboot(fresh).await.map_err(to_js_error) })
+    }
+
+    /// Commits the container as an image; resolves with the image id.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn snapshot<'env>(&self, env: &'env Env, image_name: String) -> Result<PromiseRaw<'env, String>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move { inner.snapshot(&image_name).await.map_err(to_js_error) })
     }
 
     /// Stops and removes the container (stop only when persistent).
@@ -592,6 +619,142 @@ pub async fn create_container(opts: Option<NativeCreateOptions>) -> Result<Nativ
     Ok(NativeContainer {
         inner: Arc::new(container),
     })
+}
+
+/// A handle on an existing managed container, started if stopped.
+#[napi]
+pub async fn resume_container(
+    name: String,
+    socket_path: Option<String>,
+    timeout: Option<f64>,
+) -> Result<NativeContainer> {
+    let container = core::Container::resume(&name, socket_path, timeout)
+        .await
+        .map_err(to_js_error)?;
+    Ok(NativeContainer {
+        inner: Arc::new(container),
+    })
+}
+
+/// One process of `info().processes`.
+#[napi(object)]
+pub struct NativeProcessInfo {
+    pub pid: i64,
+    pub user: String,
+    pub command: String,
+}
+
+/// `info()` as it crosses to JS; `lib/container.ts` adds the Date fields.
+#[napi(object)]
+pub struct NativeContainerInfo {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub image: String,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub uptime: f64,
+    pub memory_usage: String,
+    pub memory_usage_bytes: f64,
+    pub memory_limit: String,
+    pub memory_limit_bytes: f64,
+    pub memory_percent: f64,
+    pub cpu_percent: f64,
+    pub pids: u32,
+    pub network: bool,
+    pub ip_address: Option<String>,
+    pub ports: HashMap<String, u32>,
+    pub processes: Vec<NativeProcessInfo>,
+}
+
+impl From<core::ContainerInfo> for NativeContainerInfo {
+    fn from(i: core::ContainerInfo) -> Self {
+        use core::container::info::human_bytes;
+        NativeContainerInfo {
+            memory_usage: human_bytes(i.memory_usage_bytes),
+            memory_limit: human_bytes(i.memory_limit_bytes),
+            id: i.id,
+            name: i.name,
+            status: i.status,
+            image: i.image,
+            created_at: i.created_at,
+            started_at: i.started_at,
+            uptime: i.uptime_ms,
+            memory_usage_bytes: i.memory_usage_bytes as f64,
+            memory_limit_bytes: i.memory_limit_bytes as f64,
+            memory_percent: i.memory_percent,
+            cpu_percent: i.cpu_percent,
+            pids: i.pids as u32,
+            network: i.network,
+            ip_address: i.ip_address,
+            ports: i.ports.into_iter().map(|(k, v)| (k, v as u32)).collect(),
+            processes: i
+                .processes
+                .into_iter()
+                .map(|p| NativeProcessInfo {
+                    pid: p.pid,
+                    user: p.user,
+                    command: p.command,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One entry of `listContainers()`.
+#[napi(object)]
+pub struct NativeListItem {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub image: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: f64,
+    pub persist: bool,
+    pub project: Option<String>,
+}
+
+/// The managed containers (of `project`, if given).
+#[napi]
+pub async fn list_containers(socket_path: Option<String>, project: Option<String>) -> Result<Vec<NativeListItem>> {
+    let e = engine(socket_path).await?;
+    let items = core::persist::list(&e, project.as_deref()).await.map_err(to_js_error)?;
+    Ok(items
+        .into_iter()
+        .map(|i| NativeListItem {
+            id: i.id,
+            name: i.name,
+            status: i.status,
+            image: i.image,
+            created_at: i.created as f64 * 1000.0,
+            persist: i.persist,
+            project: i.project,
+        })
+        .collect())
+}
+
+/// Stops a managed container by name.
+#[napi]
+pub async fn stop_container(name: String, socket_path: Option<String>) -> Result<()> {
+    let e = engine(socket_path).await?;
+    core::persist::stop(&e, &name).await.map_err(to_js_error)
+}
+
+/// Removes a managed container by name, persistent or not.
+#[napi]
+pub async fn destroy_container(name: String, socket_path: Option<String>) -> Result<()> {
+    let e = engine(socket_path).await?;
+    core::persist::destroy(&e, &name).await.map_err(to_js_error)
+}
+
+/// Removes stopped managed containers and orphaned ephemeral ones; returns the count.
+#[napi]
+pub async fn prune(socket_path: Option<String>, project: Option<String>) -> Result<u32> {
+    let e = engine(socket_path).await?;
+    let n = core::persist::prune(&e, project.as_deref())
+        .await
+        .map_err(to_js_error)?;
+    Ok(n as u32)
 }
 
 /// Which engine answers, and how (for the demo, tests and benchmarks).

@@ -75,6 +75,51 @@ impl Engine {
     pub async fn ping(&self) -> Result<()> {
         ping(&self.docker, &self.socket_path).await
     }
+
+    /// GETs `path_and_query` on a connection of its own and returns the body,
+    /// for the rare answer bollard's types cannot read (Podman's container list
+    /// may hold a state, `stopped`, that bollard's enum does not know).
+    pub(crate) async fn raw_get(&self, path_and_query: &str) -> Result<bytes::Bytes> {
+        use http_body_util::BodyExt;
+        let op = Op::Engine {
+            socket_path: &self.socket_path,
+        };
+        let io = |err: std::io::Error| Error::from_engine(bollard::errors::Error::IOError { err }, op);
+        let exchange = async {
+            let stream = tokio::net::UnixStream::connect(&self.socket_path).await.map_err(io)?;
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| io(std::io::Error::other(e)))?;
+            tokio::spawn(conn);
+            let request = hyper::Request::get(path_and_query)
+                .header(hyper::header::HOST, "pocket-dock")
+                .body(http_body_util::Empty::<bytes::Bytes>::new())
+                .map_err(|e| io(std::io::Error::other(e)))?;
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|e| io(std::io::Error::other(e)))?;
+            let status = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| io(std::io::Error::other(e)))?
+                .to_bytes();
+            if !(200..300).contains(&status) {
+                let message = String::from_utf8_lossy(&body).into_owned();
+                let err = bollard::errors::Error::DockerResponseServerError {
+                    status_code: status,
+                    message,
+                };
+                return Err(Error::from_engine(err, op));
+            }
+            Ok(body)
+        };
+        tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), exchange)
+            .await
+            .unwrap_or_else(|_| Err(Error::from_engine(bollard::errors::Error::RequestTimeoutError, op)))
+    }
 }
 
 /// One client per socket path. A std mutex is enough: it is held only to look up

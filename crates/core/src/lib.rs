@@ -32,7 +32,7 @@ pub mod owner;
 pub mod persist;
 pub mod session;
 
-pub use container::{Container, CreateOptions};
+pub use container::{Container, ContainerInfo, CreateOptions};
 pub use engine::{Discovery, Engine, EngineKind};
 pub use error::{Error, Result};
 pub use exec::{ExecOptions, ExecResult};

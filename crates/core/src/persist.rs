@@ -6,8 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use bollard::models::{ContainerInspectResponse, ContainerSummary, ContainerSummaryStateEnum};
-use bollard::query_parameters::{ListContainersOptions, StopContainerOptions};
+use bollard::models::ContainerInspectResponse;
+use bollard::query_parameters::StopContainerOptions;
 use once_cell::sync::Lazy;
 
 use crate::container::remove_and_wait;
@@ -40,22 +40,20 @@ pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<ListItem
     let mut items: Vec<ListItem> = list_managed(engine, project)
         .await?
         .into_iter()
-        .map(|c| {
-            let labels = c.labels.unwrap_or_default();
-            ListItem {
-                id: c.id.unwrap_or_default(),
-                name: c
-                    .names
-                    .and_then(|n| n.into_iter().next())
-                    .unwrap_or_default()
-                    .trim_start_matches('/')
-                    .to_string(),
-                status: c.state.map(|s| s.to_string()).unwrap_or_default(),
-                image: c.image.unwrap_or_default(),
-                created: c.created.unwrap_or(0),
-                persist: labels.get(labels::PERSIST).map(String::as_str) == Some("true"),
-                project: labels.get(labels::PROJECT).cloned(),
-            }
+        .map(|c| ListItem {
+            persist: c.label(labels::PERSIST) == "true",
+            project: c.labels.get(labels::PROJECT).cloned(),
+            status: if c.is_stopped() { "exited".into() } else { c.state },
+            id: c.id,
+            name: c
+                .names
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_string(),
+            image: c.image,
+            created: c.created,
         })
         .collect();
     items.sort_by(|a, b| (a.created, &a.name).cmp(&(b.created, &b.name)));
@@ -117,8 +115,8 @@ pub async fn prune(engine: &Engine, project: Option<&str>) -> Result<usize> {
     let doomed: Vec<String> = list_managed(engine, project)
         .await?
         .into_iter()
-        .filter(|c| is_stopped(c) || is_orphan(c))
-        .filter_map(|c| c.id)
+        .filter(|c| c.is_stopped() || c.is_orphan())
+        .map(|c| c.id)
         .collect();
     remove_all(engine, &doomed).await
 }
@@ -134,29 +132,45 @@ pub fn sweep_once(engine: &Arc<Engine>) {
     let engine = engine.clone();
     tokio::spawn(async move {
         if let Ok(found) = list_managed(&engine, None).await {
-            let orphans: Vec<String> = found.into_iter().filter(is_orphan).filter_map(|c| c.id).collect();
+            let orphans: Vec<String> = found.into_iter().filter(Summary::is_orphan).map(|c| c.id).collect();
             // Best effort: a failure here must not disturb the caller's work.
             let _ = remove_all(&engine, &orphans).await;
         }
     });
 }
 
-/// Stopped for good: exited or dead. A `created` container may be one that
-/// another process is starting right now, so it is left alone.
-fn is_stopped(c: &ContainerSummary) -> bool {
-    matches!(
-        c.state,
-        Some(ContainerSummaryStateEnum::EXITED | ContainerSummaryStateEnum::DEAD)
-    )
+/// A managed container as the engine's list reports it. Our own type, not
+/// bollard's: Podman reports a container that stopped but is not cleaned up
+/// yet as `"stopped"`, which bollard's state enum cannot read, and one such
+/// container would fail the whole list.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct Summary {
+    id: String,
+    names: Vec<String>,
+    image: String,
+    created: i64,
+    state: String,
+    labels: HashMap<String, String>,
 }
 
-/// An ephemeral container whose owning process (on this host) has ended.
-fn is_orphan(c: &ContainerSummary) -> bool {
-    let Some(labels) = c.labels.as_ref() else {
-        return false;
-    };
-    let get = |k: &str| labels.get(k).map(String::as_str).unwrap_or("");
-    get(labels::PERSIST) != "true" && owner::is_gone(get(labels::OWNER_HOST), get(labels::OWNER_PID))
+impl Summary {
+    fn label(&self, key: &str) -> &str {
+        self.labels.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    /// Stopped for good: exited or dead (or Podman's `stopped`). A `created`
+    /// container may be one that another process is starting right now, so it
+    /// is left alone.
+    fn is_stopped(&self) -> bool {
+        matches!(self.state.as_str(), "exited" | "dead" | "stopped")
+    }
+
+    /// An ephemeral container whose owning process (on this host) has ended.
+    fn is_orphan(&self) -> bool {
+        self.label(labels::PERSIST) != "true"
+            && owner::is_gone(self.label(labels::OWNER_HOST), self.label(labels::OWNER_PID))
+    }
 }
 
 async fn remove_all(engine: &Engine, ids: &[String]) -> Result<usize> {
@@ -166,27 +180,34 @@ async fn remove_all(engine: &Engine, ids: &[String]) -> Result<usize> {
     Ok(ids.len())
 }
 
-async fn list_managed(engine: &Engine, project: Option<&str>) -> Result<Vec<ContainerSummary>> {
+/// The managed containers, of `project` if given.
+async fn list_managed(engine: &Engine, project: Option<&str>) -> Result<Vec<Summary>> {
+    let project = project.map(|p| format!("{}={p}", labels::PROJECT));
+    list_labelled(engine, project.as_deref()).await
+}
+
+/// The managed containers that also match the label filter `extra`
+/// (`key` or `key=value`).
+async fn list_labelled(engine: &Engine, extra: Option<&str>) -> Result<Vec<Summary>> {
     let mut wanted = vec![format!("{}=true", labels::MANAGED)];
-    if let Some(p) = project {
-        wanted.push(format!("{}={p}", labels::PROJECT));
-    }
-    engine
-        .docker()
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(HashMap::from([("label".to_string(), wanted)])),
-            ..Default::default()
-        }))
-        .await
-        .map_err(|e| {
-            Error::from_engine(
-                e,
-                Op::Engine {
-                    socket_path: engine.socket_path(),
-                },
-            )
+    wanted.extend(extra.map(str::to_string));
+    let filters = serde_json::json!({ "label": wanted }).to_string();
+    let body = engine
+        .raw_get(&format!("/containers/json?all=1&filters={}", percent_encode(&filters)))
+        .await?;
+    serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
+        detail: format!("unreadable container list: {e}"),
+    })
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
         })
+        .collect()
 }
 
 /// Force-removes every managed container that also carries label `key`
@@ -197,25 +218,10 @@ pub async fn remove_labelled(engine: &Engine, key: &str, value: Option<&str>) ->
         Some(v) => format!("{key}={v}"),
         None => key.to_string(),
     };
-    let found = engine
-        .docker()
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters: Some(HashMap::from([(
-                "label".to_string(),
-                vec![format!("{}=true", labels::MANAGED), wanted],
-            )])),
-            ..Default::default()
-        }))
-        .await
-        .map_err(|e| {
-            Error::from_engine(
-                e,
-                Op::Engine {
-                    socket_path: engine.socket_path(),
-                },
-            )
-        })?;
-    let ids: Vec<String> = found.into_iter().filter_map(|c| c.id).collect();
+    let ids: Vec<String> = list_labelled(engine, Some(&wanted))
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
     remove_all(engine, &ids).await
 }

@@ -1,6 +1,7 @@
 //! The reaper and the lifecycle around it, against the real engine: an
 //! ephemeral container ends when its holder lets go, survives reboots with a
-//! new hold, and the prune/sweep find orphans by owner.
+//! new hold (the prune rules are tested through the API in
+//! `__test__/lifecycle.test.ts`).
 
 mod common;
 
@@ -73,63 +74,4 @@ async fn a_fresh_reboot_recreates_with_the_same_name_and_limits() {
     let name = c.name().to_string();
     c.shutdown(false).await.unwrap();
     assert!(!exists(&name).await);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn prune_removes_stopped_and_orphaned_containers_only() {
-    let engine = common::engine().await;
-    let project = format!("prune-{}", std::process::id());
-    let opts = || CreateOptions {
-        project: Some(project.clone()),
-        ..common::options()
-    };
-    let running = Container::create(opts()).await.unwrap();
-    let stopped = Container::create(CreateOptions {
-        persist: true,
-        ..opts()
-    })
-    .await
-    .unwrap();
-    stopped.shutdown(false).await.unwrap();
-    // An ephemeral container whose owner is a process that has ended (made
-    // by hand: pocket-dock would label it with this process).
-    let dead = {
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
-        pid
-    };
-    let body = bollard::models::ContainerCreateBody {
-        image: Some(common::TEST_IMAGE.into()),
-        entrypoint: Some(vec!["/bin/sh".into(), "-c".into(), "sleep 600".into()]),
-        labels: Some(
-            [
-                ("pocket-dock.managed", "true"),
-                ("pocket-dock.persist", "false"),
-                ("pocket-dock.project", project.as_str()),
-                ("pocket-dock.owner-pid", &dead.to_string()),
-                ("pocket-dock.owner-host", &pocket_dock_core::owner::host_name()),
-                ("pocket-dock-test", "core"),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        ),
-        ..Default::default()
-    };
-    let made = engine
-        .docker()
-        .create_container(None::<bollard::query_parameters::CreateContainerOptions>, body)
-        .await
-        .unwrap();
-    engine.docker().start_container(&made.id, None).await.unwrap();
-
-    let listed = persist::list(&engine, Some(&project)).await.unwrap();
-    assert_eq!(listed.len(), 3, "{listed:?}");
-    assert_eq!(persist::prune(&engine, Some(&project)).await.unwrap(), 2);
-    let left = persist::list(&engine, Some(&project)).await.unwrap();
-    assert_eq!(left.len(), 1);
-    assert_eq!(left[0].name, running.name());
-    assert_eq!(left[0].status, "running");
-    running.shutdown(true).await.unwrap();
 }
