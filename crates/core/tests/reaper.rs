@@ -33,7 +33,9 @@ async fn an_ephemeral_container_survives_in_place_reboots_and_still_ends_with_it
     let count_sleepers = "ps -o args | grep -c '^sleep 777'";
     for round in 0..3 {
         let _server = c.spawn("sleep 777", ExecOptions::default()).await.unwrap();
-        assert_eq!(echo(&c, "$(".to_string() + count_sleepers + ")").await, "1\n");
+        // A detached command is started, not necessarily running yet.
+        let wait = "until ps -o args | grep -q '^sleep 777'; do sleep 0.05; done; echo running";
+        assert_eq!(echo(&c, format!("$({wait})")).await, "running\n");
         c.reboot(false).await.unwrap();
         assert_eq!(echo(&c, "up").await, "up\n", "round {round}");
         assert_eq!(
