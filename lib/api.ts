@@ -31,15 +31,7 @@ export async function resumeContainer(name: string, opts: ResumeOptions = {}): P
 export async function listContainers(opts: ProjectOptions = {}): Promise<ContainerListItem[]> {
   checkObject(opts, 'listContainers(opts)')
   const items = await callNative(() => native.listContainers(opts.socketPath, opts.project))
-  return items.map((i) => ({
-    id: i.id,
-    name: i.name,
-    status: i.status,
-    image: i.image,
-    createdAt: new Date(i.createdAt),
-    persist: i.persist,
-    project: i.project ?? null,
-  }))
+  return items.map(toListItem)
 }
 
 /** Stops the managed container `name` (an ephemeral one is then removed). */
@@ -65,11 +57,26 @@ export async function prune(opts: ProjectOptions = {}): Promise<number> {
   return callNative(() => native.prune(opts.socketPath, opts.project))
 }
 
-function checkObject(opts: unknown, what: string): void {
+/** @internal */
+export function toListItem(i: native.NativeListItem): ContainerListItem {
+  return {
+    id: i.id,
+    name: i.name,
+    status: i.status,
+    image: i.image,
+    createdAt: new Date(i.createdAt),
+    persist: i.persist,
+    project: i.project ?? null,
+  }
+}
+
+/** @internal */
+export function checkObject(opts: unknown, what: string): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${what}: opts must be an object`)
 }
 
-function checkName(name: unknown, fn: string): void {
+/** @internal */
+export function checkName(name: unknown, fn: string): void {
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`${fn}(name): name must be a non-empty string, got ${JSON.stringify(name)}`)
   }

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path'
-import { CancelToken, type NativeContainer, type NativeProcessEvent } from '../binding.js'
+import { CancelToken, type NativeContainer } from '../binding.js'
 import { AbortError, callNative } from './errors'
 import { AsyncExecStream } from './exec-stream'
 import { ExecResult } from './exec-result'
 import { AsyncProcess } from './process'
 import { AsyncSession } from './session'
+import { ProcessCallbacks, checkPath, checkString, toBuffer, toContainerInfo, toNativeRun } from './shared'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from './types'
 
 /** A callback of `onStdout`/`onStderr`. */
@@ -19,9 +20,7 @@ export type ExitCallback = (container: AsyncContainer, exitCode: number) => void
  */
 export class AsyncContainer {
   readonly #native: NativeContainer
-  readonly #onStdout: OutputCallback[] = []
-  readonly #onStderr: OutputCallback[] = []
-  readonly #onExit: ExitCallback[] = []
+  readonly #callbacks = new ProcessCallbacks<AsyncContainer>(this)
 
   /** @internal Use `createNewContainer()`. */
   constructor(native: NativeContainer) {
@@ -68,12 +67,12 @@ export class AsyncContainer {
   run(cmd: string, opts?: RunOptions): Promise<ExecResult>
   async run(cmd: string, opts: RunOptions = {}): Promise<ExecResult | AsyncExecStream | AsyncProcess> {
     if (typeof cmd !== 'string') throw new TypeError(`run(cmd): cmd must be a string, got ${typeof cmd}`)
-    const { signal, stdin, ...rest } = opts
+    const { signal, ...rest } = opts
     if (signal?.aborted) throw new AbortError(signal.reason)
-    const native = { ...rest, stdin: stdin === undefined ? undefined : toBuffer(stdin) }
+    const native = toNativeRun(rest)
     if (opts.detach && !opts.stream) {
       const p = await callNative(() => this.#native.spawn(cmd, native))
-      return new AsyncProcess(p, (e) => this.#dispatch(e), signal)
+      return new AsyncProcess(p, this.#callbacks.sink, signal)
     }
     if (opts.stream) {
       return new AsyncExecStream(await callNative(() => this.#native.stream(cmd, native)), signal)
@@ -135,13 +134,7 @@ export class AsyncContainer {
    * limits, ports, processes), read from the engine now, never cached.
    */
   async info(): Promise<ContainerInfo> {
-    const i = await callNative(() => this.#native.info())
-    return {
-      ...i,
-      createdAt: new Date(i.createdAt),
-      startedAt: i.startedAt ? new Date(i.startedAt) : null,
-      ipAddress: i.ipAddress ?? null,
-    }
+    return toContainerInfo(await callNative(() => this.#native.info()))
   }
 
   /**
@@ -160,38 +153,20 @@ export class AsyncContainer {
    * created from it; it is not marked as pocket-dock's.
    */
   async snapshot(imageName: string): Promise<string> {
-    if (typeof imageName !== 'string') throw new TypeError('snapshot(imageName): imageName must be a string')
-    return callNative(() => this.#native.snapshot(imageName))
+    return callNative(() => this.#native.snapshot(checkString(imageName, 'snapshot(imageName)')))
   }
 
   /** Calls `fn(container, data)` with the stdout of every detached process, in order. */
   onStdout(fn: OutputCallback): void {
-    this.#onStdout.push(checkFn(fn))
+    this.#callbacks.onStdout(fn)
   }
   /** Calls `fn(container, data)` with the stderr of every detached process, in order. */
   onStderr(fn: OutputCallback): void {
-    this.#onStderr.push(checkFn(fn))
+    this.#callbacks.onStderr(fn)
   }
   /** Calls `fn(container, exitCode)` when a detached process ends (-1 if killed by a timeout or shutdown). */
   onExit(fn: ExitCallback): void {
-    this.#onExit.push(checkFn(fn))
-  }
-
-  /** Delivers a detached process's event to the callbacks; a throwing callback is reported, not fatal. */
-  #dispatch(e: NativeProcessEvent): void {
-    const call = (fn: () => void, which: string) => {
-      try {
-        fn()
-      } catch (err) {
-        process.emitWarning(
-          `pocket-dock: an ${which} callback threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-          'PocketDockCallbackWarning',
-        )
-      }
-    }
-    if (e.kind === 'exit') for (const fn of this.#onExit) call(() => fn(this, e.exitCode ?? -1), 'onExit')
-    else if (e.kind === 'stdout') for (const fn of this.#onStdout) call(() => fn(this, e.data ?? ''), 'onStdout')
-    else for (const fn of this.#onStderr) call(() => fn(this, e.data ?? ''), 'onStderr')
+    this.#callbacks.onExit(fn)
   }
 
   /**
@@ -206,20 +181,4 @@ export class AsyncContainer {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown()
   }
-}
-
-function checkPath(path: string): string {
-  if (typeof path !== 'string') throw new TypeError(`a container path must be a string, got ${typeof path}`)
-  return path
-}
-
-function checkFn<F>(fn: F): F {
-  if (typeof fn !== 'function') throw new TypeError('the callback must be a function')
-  return fn
-}
-
-function toBuffer(data: string | Uint8Array): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8')
-  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  throw new TypeError('expected a string or a Uint8Array')
 }

@@ -236,3 +236,12 @@ export async function callNative<T>(fn: () => Promise<T>): Promise<T> {
     throw fromNative(err)
   }
 }
+
+/** {@link callNative} for the blocking `*Sync` calls of `pocket-dock/sync`. */
+export function callNativeSync<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    throw fromNative(err)
+  }
+}

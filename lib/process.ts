@@ -52,10 +52,8 @@ export class AsyncProcess {
    * it to end.
    */
   async kill(signal: number | string = 15): Promise<void> {
-    const ok =
-      typeof signal === 'number' ? Number.isInteger(signal) && signal > 0 && signal < 65 : /^[A-Z0-9]+$/i.test(signal)
-    if (!ok) throw new RangeError(`kill(signal): ${String(signal)} is not a signal number (1–64) or name`)
-    await callNative(() => this.#native.kill(String(signal).replace(/^SIG/i, '')))
+    const name = toSignal(signal)
+    await callNative(() => this.#native.kill(name))
   }
 
   /**
@@ -78,8 +76,16 @@ export class AsyncProcess {
   }
 }
 
-/** Hands every event to `sink` until the exit event. */
-async function pumpEvents(native: NativeProcess, sink: ProcessEventSink): Promise<void> {
+/** A signal number (1–64) or name (`'KILL'`, `'SIGTERM'`) as the binding takes it. */
+export function toSignal(signal: number | string): string {
+  const ok =
+    typeof signal === 'number' ? Number.isInteger(signal) && signal > 0 && signal < 65 : /^[A-Z0-9]+$/i.test(signal)
+  if (!ok) throw new RangeError(`kill(signal): ${String(signal)} is not a signal number (1–64) or name`)
+  return String(signal).replace(/^SIG/i, '')
+}
+
+/** @internal Hands every event to `sink` until the exit event. */
+export async function pumpEvents(native: NativeProcess, sink: ProcessEventSink): Promise<void> {
   try {
     for (;;) {
       const events = await native.nextEvents()

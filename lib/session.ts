@@ -89,7 +89,8 @@ export class AsyncSession {
   }
 }
 
-function checkCmd(cmd: string): string {
+/** @internal */
+export function checkCmd(cmd: string): string {
   if (typeof cmd !== 'string') throw new TypeError(`the command must be a string, got ${typeof cmd}`)
   return cmd
 }

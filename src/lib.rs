@@ -55,6 +55,15 @@ fn to_js_error(e: core::Error) -> napi::Error {
 
 type Result<T> = std::result::Result<T, napi::Error>;
 
+/// Runs a core future to completion on napi's shared tokio runtime, blocking
+/// the calling JS thread: the `*Sync` methods behind `pocket-dock/sync`. The
+/// future is the very one the async method runs (no second implementation);
+/// it never waits on JS, so it cannot deadlock against the async API, and each
+/// worker thread blocks only itself.
+fn block<T>(fut: impl std::future::Future<Output = core::Result<T>>) -> Result<T> {
+    napi::bindgen_prelude::block_on(fut).map_err(to_js_error)
+}
+
 fn pairs(map: Option<HashMap<String, String>>) -> Vec<(String, String)> {
     map.map(|m| m.into_iter().collect()).unwrap_or_default()
 }
@@ -364,6 +373,73 @@ impl NativeContainer {
         env.spawn_future(async move { inner.snapshot(&image_name).await.map_err(to_js_error) })
     }
 
+    // The same operations, blocking (for `pocket-dock/sync`).
+
+    #[napi]
+    pub fn run_sync(&self, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeExecResult> {
+        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        block(self.inner.run(&cmd, opts, CancellationToken::new())).map(Into::into)
+    }
+    #[napi]
+    pub fn stream_sync(&self, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeExecStream> {
+        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let stream = block(self.inner.stream(&cmd, opts, CancellationToken::new()))?;
+        Ok(NativeExecStream {
+            inner: Arc::new(stream),
+        })
+    }
+    #[napi]
+    pub fn spawn_sync(&self, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeProcess> {
+        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let process = block(self.inner.spawn(&cmd, opts))?;
+        Ok(NativeProcess {
+            inner: Arc::new(process),
+        })
+    }
+    #[napi]
+    pub fn session_sync(&self) -> Result<NativeSession> {
+        let session = block(self.inner.session())?;
+        Ok(NativeSession {
+            inner: Arc::new(session),
+        })
+    }
+    #[napi]
+    pub fn write_file_sync(&self, path: String, data: Buffer) -> Result<()> {
+        block(self.inner.write_file(&path, &data))
+    }
+    #[napi]
+    pub fn read_file_sync(&self, path: String) -> Result<Buffer> {
+        block(self.inner.read_file(&path)).map(Into::into)
+    }
+    #[napi]
+    pub fn list_files_sync(&self, path: String) -> Result<Vec<String>> {
+        block(self.inner.list_files(&path))
+    }
+    #[napi]
+    pub fn push_sync(&self, src: String, dest: String) -> Result<()> {
+        block(self.inner.push(&PathBuf::from(src), &dest))
+    }
+    #[napi]
+    pub fn pull_sync(&self, src: String, dest: String) -> Result<()> {
+        block(self.inner.pull(&src, &PathBuf::from(dest)))
+    }
+    #[napi]
+    pub fn info_sync(&self) -> Result<NativeContainerInfo> {
+        block(self.inner.info()).map(Into::into)
+    }
+    #[napi]
+    pub fn reboot_sync(&self, fresh: bool) -> Result<()> {
+        block(self.inner.reboot(fresh))
+    }
+    #[napi]
+    pub fn snapshot_sync(&self, image_name: String) -> Result<String> {
+        block(self.inner.snapshot(&image_name))
+    }
+    #[napi]
+    pub fn shutdown_sync(&self, force: Option<bool>) -> Result<()> {
+        block(self.inner.shutdown(force.unwrap_or(false)))
+    }
+
     /// Stops and removes the container (stop only when persistent).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn shutdown<'env>(&self, env: &'env Env, force: Option<bool>) -> Result<PromiseRaw<'env, ()>> {
@@ -438,17 +514,16 @@ impl NativeExecStream {
     #[napi(ts_return_type = "Promise<NativeChunk[] | null>")]
     pub fn next<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Option<Vec<NativeChunk>>>> {
         let inner = self.inner.clone();
-        env.spawn_future(async move {
-            Ok(inner.next_batch(BATCH_BYTES).await.map(|batch| {
-                batch
-                    .into_iter()
-                    .map(|c| NativeChunk {
-                        stream: stream_name(c.kind),
-                        data: Text(c.data),
-                    })
-                    .collect()
-            }))
-        })
+        env.spawn_future(async move { Ok(inner.next_batch(BATCH_BYTES).await.map(chunks)) })
+    }
+
+    #[napi]
+    pub fn next_sync(&self) -> Option<Vec<NativeChunk>> {
+        napi::bindgen_prelude::block_on(self.inner.next_batch(BATCH_BYTES)).map(chunks)
+    }
+    #[napi]
+    pub fn result_sync(&self) -> Result<NativeExecResult> {
+        block(self.inner.result()).map(Into::into)
     }
 
     /// Kills the command inside the container; the stream then ends.
@@ -463,6 +538,16 @@ impl NativeExecStream {
         let inner = self.inner.clone();
         env.spawn_future(async move { inner.result().await.map(Into::into).map_err(to_js_error) })
     }
+}
+
+fn chunks(batch: Vec<core::exec::stream::Chunk>) -> Vec<NativeChunk> {
+    batch
+        .into_iter()
+        .map(|c| NativeChunk {
+            stream: stream_name(c.kind),
+            data: Text(c.data),
+        })
+        .collect()
 }
 
 /// What `read()`/`peek()` of a detached process return.
@@ -534,12 +619,17 @@ impl NativeProcess {
     #[napi(ts_return_type = "Promise<NativeExecResult>")]
     pub fn wait<'env>(&self, env: &'env Env, timeout_secs: Option<f64>) -> Result<PromiseRaw<'env, NativeExecResult>> {
         let inner = self.inner.clone();
-        let timeout = timeout_secs
-            .map(|t| core::container::spec::parse_timeout(t, "timeout"))
-            .transpose()
-            .map_err(to_js_error)?
-            .flatten();
+        let timeout = wait_timeout(timeout_secs)?;
         env.spawn_future(async move { Ok(inner.wait(timeout).await.into()) })
+    }
+    #[napi]
+    pub fn kill_sync(&self, signal: String) -> Result<()> {
+        block(self.inner.kill(&signal))
+    }
+    #[napi]
+    pub fn wait_sync(&self, timeout_secs: Option<f64>) -> Result<NativeExecResult> {
+        let timeout = wait_timeout(timeout_secs)?;
+        Ok(napi::bindgen_prelude::block_on(self.inner.wait(timeout)).into())
     }
 
     /// The next events in order, or null after the exit event.
@@ -566,6 +656,13 @@ impl NativeProcess {
             }))
         })
     }
+}
+
+fn wait_timeout(secs: Option<f64>) -> Result<Option<std::time::Duration>> {
+    let parsed = secs
+        .map(|t| core::container::spec::parse_timeout(t, "timeout"))
+        .transpose();
+    Ok(parsed.map_err(to_js_error)?.flatten())
 }
 
 /// A shell session; `lib/session.ts` wraps it as `AsyncSession`.
@@ -608,6 +705,18 @@ impl NativeSession {
     pub fn close<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
         env.spawn_future(async move { inner.close().await.map_err(to_js_error) })
+    }
+    #[napi]
+    pub fn send_sync(&self, cmd: String) -> Result<()> {
+        block(self.inner.send(&cmd))
+    }
+    #[napi]
+    pub fn send_and_wait_sync(&self, cmd: String, timeout_secs: Option<f64>) -> Result<NativeExecResult> {
+        block(self.inner.run(&cmd, timeout_secs)).map(Into::into)
+    }
+    #[napi]
+    pub fn close_sync(&self) -> Result<()> {
+        block(self.inner.close())
     }
 }
 
@@ -755,6 +864,38 @@ pub async fn prune(socket_path: Option<String>, project: Option<String>) -> Resu
         .await
         .map_err(to_js_error)?;
     Ok(n as u32)
+}
+
+// The module functions, blocking (for `pocket-dock/sync`): the same async
+// functions as above, run to completion on the shared runtime.
+
+#[napi]
+pub fn create_container_sync(opts: Option<NativeCreateOptions>) -> Result<NativeContainer> {
+    napi::bindgen_prelude::block_on(create_container(opts))
+}
+#[napi]
+pub fn resume_container_sync(
+    name: String,
+    socket_path: Option<String>,
+    timeout: Option<f64>,
+) -> Result<NativeContainer> {
+    napi::bindgen_prelude::block_on(resume_container(name, socket_path, timeout))
+}
+#[napi]
+pub fn list_containers_sync(socket_path: Option<String>, project: Option<String>) -> Result<Vec<NativeListItem>> {
+    napi::bindgen_prelude::block_on(list_containers(socket_path, project))
+}
+#[napi]
+pub fn stop_container_sync(name: String, socket_path: Option<String>) -> Result<()> {
+    napi::bindgen_prelude::block_on(stop_container(name, socket_path))
+}
+#[napi]
+pub fn destroy_container_sync(name: String, socket_path: Option<String>) -> Result<()> {
+    napi::bindgen_prelude::block_on(destroy_container(name, socket_path))
+}
+#[napi]
+pub fn prune_sync(socket_path: Option<String>, project: Option<String>) -> Result<u32> {
+    napi::bindgen_prelude::block_on(prune(socket_path, project))
 }
 
 /// Which engine answers, and how (for the demo, tests and benchmarks).

@@ -1,0 +1,113 @@
+import { resolve } from 'node:path'
+import type { NativeContainer } from '../../binding.js'
+import { callNativeSync } from '../errors'
+import { ExecResult } from '../exec-result'
+import { ProcessCallbacks, checkPath, checkString, toBuffer, toContainerInfo, toNativeRun } from '../shared'
+import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from '../types'
+import { ExecStream } from './exec-stream'
+import { Process } from './process'
+import { Session } from './session'
+
+/** `RunOptions` of the sync API: no `signal` (a blocked thread cannot see an abort; use `timeout`). */
+export type SyncRunOptions = Omit<RunOptions, 'signal'>
+
+/**
+ * The sync facade of {@link AsyncContainer} (SPEC §1): the same methods, each
+ * blocking until done and returning a value. Every call runs the same native
+ * operation as the async one, to completion on the shared background runtime;
+ * it works on any thread, including `worker_threads` workers.
+ */
+export class Container {
+  readonly #native: NativeContainer
+  readonly #callbacks = new ProcessCallbacks<Container>(this)
+
+  /** @internal Use `createNewContainer()` from `pocket-dock/sync`. */
+  constructor(native: NativeContainer) {
+    this.#native = native
+  }
+
+  get containerId(): string {
+    return this.#native.containerId
+  }
+  get name(): string {
+    return this.#native.name
+  }
+  get socketPath(): string {
+    return this.#native.socketPath
+  }
+  get persist(): boolean {
+    return this.#native.persist
+  }
+  get project(): string | null {
+    return this.#native.project ?? null
+  }
+  get dataPath(): string | null {
+    return null
+  }
+
+  /** Runs `cmd` and returns its {@link ExecResult}; `stream: true` → {@link ExecStream}; `detach: true` → {@link Process}. */
+  run(cmd: string, opts: SyncRunOptions & { stream: true; detach?: false }): ExecStream
+  run(cmd: string, opts: SyncRunOptions & { detach: true; stream?: false }): Process
+  run(cmd: string, opts?: SyncRunOptions): ExecResult
+  run(cmd: string, opts: SyncRunOptions = {}): ExecResult | ExecStream | Process {
+    checkString(cmd, 'run(cmd): cmd')
+    if ('signal' in opts && (opts as RunOptions).signal !== undefined) {
+      throw new TypeError(
+        'run(): `signal` is not supported by pocket-dock/sync (a blocked thread cannot see an abort): use `timeout`',
+      )
+    }
+    const native = toNativeRun(opts)
+    if (opts.detach && !opts.stream) {
+      return new Process(
+        callNativeSync(() => this.#native.spawnSync(cmd, native)),
+        this.#callbacks.sink,
+      )
+    }
+    if (opts.stream) return new ExecStream(callNativeSync(() => this.#native.streamSync(cmd, native)))
+    return new ExecResult(callNativeSync(() => this.#native.runSync(cmd, native)))
+  }
+
+  info(): ContainerInfo {
+    return toContainerInfo(callNativeSync(() => this.#native.infoSync()))
+  }
+  reboot(opts: RebootOptions = {}): void {
+    callNativeSync(() => this.#native.rebootSync(opts.fresh ?? false))
+  }
+  session(): Session {
+    return new Session(callNativeSync(() => this.#native.sessionSync()))
+  }
+  writeFile(path: string, content: string | Uint8Array): void {
+    callNativeSync(() => this.#native.writeFileSync(checkPath(path), toBuffer(content)))
+  }
+  readFile(path: string): Buffer {
+    return callNativeSync(() => this.#native.readFileSync(checkPath(path)))
+  }
+  listFiles(path = '/home/sandbox'): string[] {
+    return callNativeSync(() => this.#native.listFilesSync(checkPath(path)))
+  }
+  push(src: string, dest: string): void {
+    callNativeSync(() => this.#native.pushSync(resolve(checkPath(src)), checkPath(dest)))
+  }
+  pull(src: string, dest: string): void {
+    callNativeSync(() => this.#native.pullSync(checkPath(src), resolve(checkPath(dest))))
+  }
+  snapshot(imageName: string): string {
+    return callNativeSync(() => this.#native.snapshotSync(checkString(imageName, 'snapshot(imageName)')))
+  }
+  onStdout(fn: (container: Container, data: string) => void): void {
+    this.#callbacks.onStdout(fn)
+  }
+  onStderr(fn: (container: Container, data: string) => void): void {
+    this.#callbacks.onStderr(fn)
+  }
+  onExit(fn: (container: Container, exitCode: number) => void): void {
+    this.#callbacks.onExit(fn)
+  }
+  shutdown(opts: ShutdownOptions = {}): void {
+    callNativeSync(() => this.#native.shutdownSync(opts.force ?? false))
+  }
+  /** `using c = createNewContainer()` shuts it down at scope end. */
+  [Symbol.dispose](): void {
+    this.shutdown()
+  }
+}
