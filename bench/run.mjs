@@ -1,17 +1,23 @@
 // pocket-dock side by side with its peers on the same engine, in one
-// interleaved run: exec round trip and create → first command → remove.
+// interleaved run: exec round trip, create → first command → remove, 10
+// containers at once, streaming, files, and detached output.
 //
 //   npm run bench                 every engine that answers (Docker, Podman)
-//   BENCH_QUICK=1 npm run bench   fewer iterations (< 60 s)
+//   BENCH_QUICK=1 npm run bench   one engine, fewer iterations, smaller payloads (< 60 s)
+//   BENCH_ONLY=<section> …        one section: exec, lifecycle, concurrency, streaming, files, detached
 //   POCKET_DOCK_SOCKET=… npm run bench   one engine
 //
-// Peers: dockerode (the usual Node SDK) and the engine's own CLI (`docker` /
-// `podman`). Each iteration runs every tool once, in a rotating order, so
-// drift in the machine's load hits all of them alike. Reports median, min,
-// max and the ratio of each median to the fastest. Writes bench/RESULTS.md.
-import { execFile } from 'node:child_process'
+// Peers: dockerode (the usual Node SDK), the engine's own CLI (`docker` /
+// `podman`) and raw bollard (bench/raw-bollard: the same operations straight
+// on bollard, the floor for any client of the engine's socket). Each
+// iteration runs every tool once, in a rotating order, so drift in the
+// machine's load hits all of them alike. Reports median, min, max and the
+// ratios of each median to the fastest and to raw bollard. Writes
+// bench/RESULTS.md.
+import { execFile, spawn } from 'node:child_process'
 import { writeFileSync, existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
 import { createNewContainer } from 'pocket-dock'
@@ -22,22 +28,49 @@ const native = require('../binding.js')
 const run = promisify(execFile)
 const IMAGE = 'pocket-dock-bench/busybox:latest'
 const quick = !!process.env.BENCH_QUICK
-/** BENCH_ONLY=exec|lifecycle|streaming|files runs one section (results in RESULTS.<section>.md). */
+/** BENCH_ONLY=<section> runs one section (results in RESULTS.<section>.md). */
 const only = process.env.BENCH_ONLY
 const wanted = (section) => !only || only === section
-const EXEC_N = quick ? 30 : 200
-const LIFE_N = quick ? 6 : 30
-const STREAM_BYTES = quick ? 256 * 2 ** 20 : 2 ** 30
+const EXEC_N = quick ? 20 : 200
+const LIFE_N = quick ? 4 : 30
+const CONC_N = quick ? 1 : 3
+const STREAM_BYTES = quick ? 32 * 2 ** 20 : 2 ** 30
 const STREAM_N = quick ? 1 : 3
-const FILE_BYTES = 64 * 2 ** 20
-const FILE_N = quick ? 2 : 5
+const FILE_BYTES = (quick ? 16 : 64) * 2 ** 20
+const FILE_N = quick ? 1 : 5
+const DETACH_SECS = quick ? 2 : 10
+const RAW_BIN = new URL('../target/raw/raw-bollard', import.meta.url).pathname
+const RAW = 'raw bollard'
+
+/**
+ * The raw-bollard baseline, as a long-lived child process that times each
+ * operation itself (so the pipe to it is not counted): one JSON line per
+ * request, one per answer.
+ */
+class RawBollard {
+  constructor(socketPath) {
+    this.child = spawn(RAW_BIN, [socketPath], { stdio: ['pipe', 'pipe', 'inherit'] })
+    this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]()
+  }
+  async request(req) {
+    this.child.stdin.write(JSON.stringify(req) + '\n')
+    const { value } = await this.lines.next()
+    const answer = JSON.parse(value)
+    if (answer.error) throw new Error(`raw bollard: ${answer.error}`)
+    return answer
+  }
+  close() {
+    this.child.stdin.end()
+  }
+}
 const KEEPALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+/** Milliseconds `fn` took, or the number it returns (a tool that times itself). */
 async function time(fn) {
   const t = performance.now()
-  await fn()
-  return performance.now() - t
+  const r = await fn()
+  return typeof r === 'number' ? r : performance.now() - t
 }
 
 /** Runs every tool's `fn` once per iteration in rotating order; returns samples per tool. */
@@ -61,14 +94,15 @@ function table(title, samples) {
     max: Math.max(...xs),
   }))
   const best = Math.min(...rows.map((r) => r.med))
+  const raw = rows.find((r) => r.name === RAW)?.med
   const lines = [
     `#### ${title}`,
     '',
-    '| tool | median ms | min ms | max ms | ratio to fastest |',
-    '|---|---:|---:|---:|---:|',
+    '| tool | median ms | min ms | max ms | ratio to fastest | ratio to raw bollard |',
+    '|---|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.med.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} | ${(r.med / best).toFixed(3)} |`,
+        `| ${r.name} | ${r.med.toFixed(1)} | ${r.min.toFixed(1)} | ${r.max.toFixed(1)} | ${(r.med / best).toFixed(3)} | ${raw ? (r.med / raw).toFixed(3) : 'n/a'} |`,
     ),
     '',
   ]
@@ -103,16 +137,23 @@ async function benchEngine(socketPath) {
   console.log(header)
   const out = [header]
 
-  if (wanted('exec')) out.push(await benchExec(socketPath, cli, cliRun, dockerode))
-  if (wanted('lifecycle')) out.push(await benchLifecycle(socketPath, cli, cliRun, dockerode))
-  if (wanted('streaming')) out.push(await benchStreaming(socketPath, cli, cliRun, dockerode))
-  if (wanted('files')) out.push(await benchFiles(socketPath, cli, cliRun, dockerode))
-  await removeImage(IMAGE, socketPath)
+  const raw = new RawBollard(socketPath)
+  try {
+    if (wanted('exec')) out.push(await benchExec(socketPath, cli, cliRun, dockerode, raw))
+    if (wanted('lifecycle')) out.push(await benchLifecycle(socketPath, cli, cliRun, dockerode, raw))
+    if (wanted('concurrency')) out.push(await benchConcurrency(socketPath, cli, cliRun, dockerode, raw))
+    if (wanted('streaming')) out.push(await benchStreaming(socketPath, cli, cliRun, dockerode))
+    if (wanted('files')) out.push(await benchFiles(socketPath, cli, cliRun, dockerode))
+    if (wanted('detached')) out.push(await benchDetached(socketPath, dockerode))
+  } finally {
+    raw.close()
+    await removeImage(IMAGE, socketPath)
+  }
   return out.join('\n')
 }
 
 /** Exec round trip on one running container per tool. */
-async function benchExec(socketPath, cli, cliRun, dockerode) {
+async function benchExec(socketPath, cli, cliRun, dockerode, raw) {
   const pd = await createNewContainer({ image: IMAGE, socketPath })
   const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
   await dc.start()
@@ -121,8 +162,9 @@ async function benchExec(socketPath, cli, cliRun, dockerode) {
       { name: 'pocket-dock', exec: async () => { const r = await pd.run('echo hi'); if (r.stdout !== 'hi\n') throw new Error(r.stderr) } }, // prettier-ignore
       { name: 'dockerode', exec: () => dockerodeExec(dc, ['/bin/sh', '-c', 'echo hi']) },
       { name: `${cli} CLI`, exec: () => cliRun(['exec', dc.id, '/bin/sh', '-c', 'echo hi']) },
+      { name: RAW, exec: async () => (await raw.request({ op: 'exec', container: dc.id })).ms },
     ]
-    const samples = await interleave(tools, EXEC_N, 10, (t) => t.exec())
+    const samples = await interleave(tools, EXEC_N, quick ? 3 : 10, (t) => t.exec())
     return table(`exec round trip: \`echo hi\`, ${EXEC_N} iterations`, samples)
   } finally {
     await pd.shutdown({ force: true })
@@ -131,7 +173,7 @@ async function benchExec(socketPath, cli, cliRun, dockerode) {
 }
 
 /** Lifecycle: create → start → first command → remove. */
-async function benchLifecycle(socketPath, cli, cliRun, dockerode) {
+async function benchLifecycle(socketPath, cli, cliRun, dockerode, raw) {
   const lifecycle = [
     {
       name: 'pocket-dock',
@@ -159,9 +201,48 @@ async function benchLifecycle(socketPath, cli, cliRun, dockerode) {
         await cliRun(['rm', '-f', id])
       },
     },
+    { name: RAW, go: async () => (await raw.request({ op: 'lifecycle', image: IMAGE })).ms },
   ]
-  const samples = await interleave(lifecycle, LIFE_N, 2, (t) => t.go())
+  const samples = await interleave(lifecycle, LIFE_N, 1, (t) => t.go())
   return table(`lifecycle: create → start → \`echo hi\` → remove, ${LIFE_N} iterations`, samples)
+}
+
+/** Concurrency: 10 containers at once, each `sleep 2 && echo done`; wall time of the whole batch. */
+async function benchConcurrency(socketPath, cli, cliRun, dockerode, raw) {
+  const N = 10
+  const CMD = 'sleep 2 && echo done'
+  const batch = (one) => Promise.all(Array.from({ length: N }, one))
+  const tools = [
+    {
+      name: 'pocket-dock',
+      go: () =>
+        batch(async () => {
+          const c = await createNewContainer({ image: IMAGE, socketPath })
+          const r = await c.run(CMD)
+          await c.shutdown({ force: true })
+          if (r.stdout !== 'done\n') throw new Error('pocket-dock: wrong output')
+        }),
+    },
+    {
+      name: 'dockerode',
+      go: () =>
+        batch(async () => {
+          const c = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+          await c.start()
+          const exec = await c.exec({ Cmd: ['/bin/sh', '-c', CMD], AttachStdout: true, AttachStderr: true })
+          const stream = await exec.start({ hijack: true, stdin: false })
+          await new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject).resume())
+          await c.remove({ force: true })
+        }),
+    },
+    {
+      name: `${cli} CLI`,
+      go: () => batch(() => cliRun(['run', '--rm', '--init', '--entrypoint', '/bin/sh', IMAGE, '-c', CMD])),
+    },
+    { name: RAW, go: async () => (await raw.request({ op: 'concurrency', image: IMAGE, n: N })).ms },
+  ]
+  const samples = await interleave(tools, CONC_N, 0, (t) => t.go())
+  return table(`concurrency: ${N} containers at once, each \`${CMD}\`, wall time, ${CONC_N} iteration(s)`, samples)
 }
 
 /** Runs each tool `n` times in turn; every run must report `bytes` moved. */
@@ -198,6 +279,14 @@ async function benchStreaming(socketPath, cli, cliRun, dockerode) {
       ),
     dockerode: async () =>
       JSON.parse((await run(process.execPath, [worker, 'dockerode', socketPath, dc.id, String(STREAM_BYTES)])).stdout),
+    [RAW]: async () => {
+      const fresh = new RawBollard(socketPath)
+      try {
+        return await fresh.request({ op: 'stream', container: dc.id, bytes: STREAM_BYTES })
+      } finally {
+        fresh.close()
+      }
+    },
     [`${cli} CLI`]: async () => {
       const flag = cli === 'podman' ? `--url unix://${socketPath}` : `-H unix://${socketPath}`
       const t0 = performance.now()
@@ -228,14 +317,16 @@ async function benchStreaming(socketPath, cli, cliRun, dockerode) {
     }
   })
   const best = Math.max(...rows.map((r) => r.mbps))
+  const raw = rows.find((r) => r.name === RAW).mbps
   const f = (x, d = 1) => (x === undefined ? 'n/a' : x.toFixed(d))
   const lines = [
     `#### streaming: ${mib} MiB of output, ${STREAM_N} run(s) each, medians`,
     '',
-    '| tool | MiB/s | ratio to fastest | client CPU s per GiB | idle RSS MiB | peak RSS growth MiB |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| tool | MiB/s | ratio to fastest | ratio to raw bollard | client CPU s per GiB | idle RSS MiB | peak RSS growth MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
-      (r) => `| ${r.name} | ${f(r.mbps)} | ${f(r.mbps / best, 3)} | ${f(r.cpu, 2)} | ${f(r.idle)} | ${f(r.grow)} |`,
+      (r) =>
+        `| ${r.name} | ${f(r.mbps)} | ${f(r.mbps / best, 3)} | ${f(r.mbps / raw, 3)} | ${f(r.cpu, 2)} | ${f(r.idle)} | ${f(r.grow)} |`,
     ),
     '',
   ]
@@ -306,9 +397,50 @@ async function benchFiles(socketPath, cli, cliRun, dockerode) {
   return lines.join('\n')
 }
 
-const sockets = process.env.POCKET_DOCK_SOCKET
+/**
+ * Detached: a command prints 1 MiB/s for DETACH_SECS seconds into the
+ * client's newest-1-MiB buffer; client CPU, and RSS sampled each second (it
+ * must stay flat). Each run in a fresh process (bench/detached-worker.mjs).
+ */
+async function benchDetached(socketPath, dockerode) {
+  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  await dc.start()
+  const worker = new URL('./detached-worker.mjs', import.meta.url).pathname
+  const once = async (tool, target) =>
+    JSON.parse((await run(process.execPath, [worker, tool, socketPath, target, String(DETACH_SECS)])).stdout)
+  const results = {}
+  try {
+    for (const [tool, target] of [
+      ['pocket-dock', IMAGE],
+      ['dockerode', dc.id],
+    ]) {
+      results[tool] = await once(tool, target)
+      if (results[tool].bytes !== 2 ** 20) throw new Error(`${tool} kept ${results[tool].bytes} bytes, not 1 MiB`)
+    }
+  } finally {
+    await dc.remove({ force: true })
+  }
+  const lines = [
+    `#### detached: 1 MiB/s of output for ${DETACH_SECS} s into a 1 MiB buffer`,
+    '',
+    '| tool | client CPU s | RSS after 1 s MiB | RSS at end MiB | growth after 1 s MiB |',
+    '|---|---:|---:|---:|---:|',
+    ...Object.entries(results).map(([name, r]) => {
+      const first = r.rssMiB[0]
+      const last = r.rssMiB[r.rssMiB.length - 1]
+      return `| ${name} | ${r.cpuSeconds.toFixed(2)} | ${first.toFixed(1)} | ${last.toFixed(1)} | ${(last - first).toFixed(1)} |`
+    }),
+    '',
+  ]
+  console.log(lines.join('\n'))
+  return lines.join('\n')
+}
+
+const found = process.env.POCKET_DOCK_SOCKET
   ? [process.env.POCKET_DOCK_SOCKET]
   : ['/var/run/docker.sock', '/run/podman/podman.sock'].filter((s) => existsSync(s))
+// Quick mode measures one engine, so the whole run stays under a minute.
+const sockets = quick ? found.slice(0, 1) : found
 const sections = []
 for (const s of sockets) {
   try {
