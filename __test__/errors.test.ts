@@ -135,4 +135,23 @@ describe('engine failures', () => {
     })
     await c.shutdown() // already gone: still fine
   })
+
+  it('a container removed while a command runs is ContainerGone, not a hang', async () => {
+    const tag = `gone-mid-${process.pid}-${Date.now()}`
+    const c = await newContainer({ labels: { 'pocket-dock-test': tag } })
+    // Settled into a value at once, so the rejection is never unhandled.
+    const outcome = c.run('echo started; sleep 30', { timeout: 60 }).then(
+      (r) => r,
+      (e: unknown) => e,
+    )
+    await new Promise((r) => setTimeout(r, 500))
+    const removedAt = performance.now()
+    assert.equal(await native.removeLabelled('pocket-dock-test', tag, socketPath), 1)
+    const e = await outcome
+    assert.ok(e instanceof ContainerGone, `got ${String(e)}`)
+    // The 30 s command would still be running: the error came from the removal.
+    assert.ok(performance.now() - removedAt < 0.5 * 30_000)
+    await assert.rejects(c.info(), ContainerGone)
+    await c.shutdown()
+  })
 })

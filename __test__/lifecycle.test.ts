@@ -312,7 +312,9 @@ describe('the reaper', () => {
     })
     await orphan.start()
     await using alive = await newContainer({ project })
-    assert.equal(await prune({ socketPath, project }), 1)
+    // Another pocket-dock process starting meanwhile (a parallel test file)
+    // may sweep the orphan first, by the same rule: either way it goes.
+    assert.ok((await prune({ socketPath, project })) <= 1)
     await assert.rejects(orphan.inspect())
     assert.equal((await alive.run('echo alive')).stdout, 'alive\n')
   })

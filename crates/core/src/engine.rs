@@ -76,15 +76,33 @@ impl Engine {
         ping(&self.docker, &self.socket_path).await
     }
 
+    /// Inspects a container. Not bollard's `inspect_container`: Podman reports
+    /// a container that stopped but is not cleaned up yet as `"stopped"`, a
+    /// state bollard's enum cannot read; here it reads as `"exited"`.
+    pub async fn inspect_container(&self, id: &str, op: Op<'_>) -> Result<bollard::models::ContainerInspectResponse> {
+        let body = self.raw_get(&format!("/containers/{id}/json"), op).await?;
+        let mut value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
+            detail: format!("unreadable container inspection: {e}"),
+        })?;
+        if let Some(status) = value.pointer_mut("/State/Status") {
+            if status == "stopped" {
+                *status = "exited".into();
+            }
+        }
+        serde_json::from_value(value).map_err(|e| Error::SocketCommunication {
+            detail: format!("unreadable container inspection: {e}"),
+        })
+    }
+
     /// GETs `path_and_query` on a connection of its own and returns the body,
-    /// for the rare answer bollard's types cannot read (Podman's container list
-    /// may hold a state, `stopped`, that bollard's enum does not know).
-    pub(crate) async fn raw_get(&self, path_and_query: &str) -> Result<bytes::Bytes> {
+    /// for the rare answer bollard's types cannot read (Podman's `stopped`
+    /// state). A failure status is mapped for `op`.
+    pub(crate) async fn raw_get(&self, path_and_query: &str, op: Op<'_>) -> Result<bytes::Bytes> {
         use http_body_util::BodyExt;
-        let op = Op::Engine {
+        let engine_op = Op::Engine {
             socket_path: &self.socket_path,
         };
-        let io = |err: std::io::Error| Error::from_engine(bollard::errors::Error::IOError { err }, op);
+        let io = |err: std::io::Error| Error::from_engine(bollard::errors::Error::IOError { err }, engine_op);
         let exchange = async {
             let stream = tokio::net::UnixStream::connect(&self.socket_path).await.map_err(io)?;
             let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -118,7 +136,12 @@ impl Engine {
         };
         tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), exchange)
             .await
-            .unwrap_or_else(|_| Err(Error::from_engine(bollard::errors::Error::RequestTimeoutError, op)))
+            .unwrap_or_else(|_| {
+                Err(Error::from_engine(
+                    bollard::errors::Error::RequestTimeoutError,
+                    engine_op,
+                ))
+            })
     }
 }
 

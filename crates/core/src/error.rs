@@ -149,6 +149,9 @@ impl Error {
             }
         };
         let lower = message.to_ascii_lowercase();
+        // Podman answers 500 for an exec whose container was removed:
+        // "... does not exist in database: no such container".
+        let no_such_container = lower.contains("no such container") || lower.contains("no container with");
         let not_running = lower.contains("is not running")
             || lower.contains("state improper")
             || lower.contains("is paused")
@@ -187,11 +190,11 @@ impl Error {
                 image: image.to_string(),
                 detail: message,
             },
-            (Op::Lookup { container }, 404) => Error::ContainerNotFound {
+            (Op::Lookup { container }, 404 | 500) if status == 404 || no_such_container => Error::ContainerNotFound {
                 container_id: container.to_string(),
                 detail: message,
             },
-            (Op::Handle { container }, 404) => Error::ContainerGone {
+            (Op::Handle { container }, 404 | 500) if status == 404 || no_such_container => Error::ContainerGone {
                 container_id: container.to_string(),
                 detail: message,
             },
@@ -280,8 +283,16 @@ mod tests {
                 name: "n",
             },
         );
+        let podman_exec = Error::from_engine(
+            server(
+                500,
+                "retrieving exec session e from container c: container c does not exist in database: no such container",
+            ),
+            Op::Handle { container: "c" },
+        );
         assert_eq!(lookup.code(), "CONTAINER_NOT_FOUND");
         assert_eq!(handle.code(), "CONTAINER_GONE");
+        assert_eq!(podman_exec.code(), "CONTAINER_GONE");
         assert_eq!(image.code(), "IMAGE_NOT_FOUND");
     }
 

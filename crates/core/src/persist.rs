@@ -10,14 +10,11 @@ use bollard::models::ContainerInspectResponse;
 use bollard::query_parameters::StopContainerOptions;
 use once_cell::sync::Lazy;
 
-use crate::container::remove_and_wait;
 use crate::container::spec::labels;
+use crate::container::{remove_and_wait, tolerate_not_modified, STOP_GRACE_SECS};
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
 use crate::owner;
-
-/// Seconds `stopContainer` lets the main process stop before it is killed.
-const STOP_GRACE_SECS: i32 = 3;
 
 /// One managed container, as `listContainers()` reports it (SPEC §2
 /// `ContainerListItem`).
@@ -63,11 +60,7 @@ pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<ListItem
 /// Inspects the managed container `name` (or id). A missing container, and
 /// one that pocket-dock did not create, are both `ContainerNotFound`.
 pub async fn inspect_managed(engine: &Engine, name: &str) -> Result<ContainerInspectResponse> {
-    let found = engine
-        .docker()
-        .inspect_container(name, None)
-        .await
-        .map_err(|e| Error::from_engine(e, Op::Lookup { container: name }))?;
+    let found = engine.inspect_container(name, Op::Lookup { container: name }).await?;
     let managed = found
         .config
         .as_ref()
@@ -93,9 +86,8 @@ pub async fn stop(engine: &Engine, name: &str) -> Result<()> {
         t: Some(STOP_GRACE_SECS),
         ..Default::default()
     };
-    match engine.docker().stop_container(&id, Some(opts)).await {
+    match tolerate_not_modified(engine.docker().stop_container(&id, Some(opts)).await) {
         Ok(()) => Ok(()),
-        Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
         Err(e) => match Error::from_engine(e, Op::Handle { container: &id }) {
             Error::ContainerGone { .. } => Ok(()),
             other => Err(other),
@@ -193,7 +185,12 @@ async fn list_labelled(engine: &Engine, extra: Option<&str>) -> Result<Vec<Summa
     wanted.extend(extra.map(str::to_string));
     let filters = serde_json::json!({ "label": wanted }).to_string();
     let body = engine
-        .raw_get(&format!("/containers/json?all=1&filters={}", percent_encode(&filters)))
+        .raw_get(
+            &format!("/containers/json?all=1&filters={}", percent_encode(&filters)),
+            Op::Engine {
+                socket_path: engine.socket_path(),
+            },
+        )
         .await?;
     serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
         detail: format!("unreadable container list: {e}"),

@@ -62,10 +62,7 @@ pub struct ContainerInfo {
 pub async fn info(engine: &Engine, id: &str) -> Result<ContainerInfo> {
     let docker = engine.docker();
     let op = Op::Handle { container: id };
-    let inspect = docker
-        .inspect_container(id, None)
-        .await
-        .map_err(|e| Error::from_engine(e, op))?;
+    let inspect = engine.inspect_container(id, op).await?;
     let state = inspect.state.clone().unwrap_or_default();
     let running = state.running == Some(true);
     let (first, top) = if running {

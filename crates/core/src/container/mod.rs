@@ -35,10 +35,10 @@ use reaper::Reaper;
 pub use spec::CreateOptions;
 use spec::{labels, ContainerSpec};
 
-/// Seconds a graceful `shutdown()` or `reboot()` lets the main process stop
-/// before the engine kills it. The keep-alive process exits on SIGTERM at once,
-/// so this only matters for user processes that trap it.
-const STOP_GRACE_SECS: i32 = 3;
+/// Seconds a graceful `shutdown()`, `reboot()` or `stopContainer()` lets the
+/// main process stop before the engine kills it. The main process exits on
+/// SIGTERM at once, so this only matters for user processes that trap it.
+pub(crate) const STOP_GRACE_SECS: i32 = 3;
 
 /// How long `shutdown()` waits for an engine that is already removing the
 /// container (an ephemeral one removes itself once stopped).
@@ -306,10 +306,12 @@ impl Container {
                 self.release_reaper();
                 start_new(&self.engine, &spec).await?
             }
-            // Podman's restart of an auto-removed container sometimes removes
-            // it (the exit handler races the restart), so an ephemeral container
-            // there is rebooted by ending every process but its main one.
-            None if !self.persist && self.engine.kind() == EngineKind::Podman => {
+            // An ephemeral container is rebooted by ending every process but
+            // its main one (the reaper, which keeps holding it). A restart
+            // would end the reaper's hold and race it: Podman's restart of an
+            // auto-removed container sometimes removes it, and Docker's
+            // sometimes leaves it stopped.
+            None if !self.persist => {
                 exec::kill::kill_every_exec(&self.engine, &old_id)
                     .await
                     .map_err(|e| self.explain(e))?;
@@ -325,14 +327,7 @@ impl Container {
                     .restart_container(&old_id, Some(restart))
                     .await
                     .map_err(|e| self.explain(Error::from_engine(e, Op::Handle { container: &old_id })))?;
-                // The old hold ended with the old main process; the new one
-                // needs its own.
-                self.release_reaper();
-                let reaper = match self.persist {
-                    true => None,
-                    false => Some(Reaper::arm(&self.engine, &old_id).await?),
-                };
-                (old_id, reaper)
+                (old_id, None)
             }
         };
         *self.live.lock().unwrap() = Live {
@@ -514,7 +509,7 @@ fn start_failed(engine: &Engine, id: &str, e: BollardError) -> Error {
 }
 
 /// Engines answer 304 to starting a running or stopping a stopped container.
-fn tolerate_not_modified(r: std::result::Result<(), BollardError>) -> std::result::Result<(), BollardError> {
+pub(crate) fn tolerate_not_modified(r: std::result::Result<(), BollardError>) -> std::result::Result<(), BollardError> {
     match r {
         Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
         other => other,
@@ -540,11 +535,9 @@ pub(crate) async fn remove_and_wait(engine: &Engine, id: &str) -> Result<()> {
         if let Error::ContainerGone { .. } = err {
             return Ok(());
         }
-        match docker.inspect_container(id, None).await {
-            Err(e) => match Error::from_engine(e, Op::Handle { container: id }) {
-                Error::ContainerGone { .. } => return Ok(()),
-                other => return Err(other),
-            },
+        match engine.inspect_container(id, Op::Handle { container: id }).await {
+            Err(Error::ContainerGone { .. }) => return Ok(()),
+            Err(other) => return Err(other),
             Ok(_) if tokio::time::Instant::now() >= deadline => return Err(err),
             Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }

@@ -141,13 +141,21 @@ impl Process {
     }
 
     /// Sends `signal` to the process and its children inside the container,
-    /// then waits (briefly) for it to end.
+    /// then waits (briefly) for it to end. A process spawned a moment ago may
+    /// not exist yet in the container (the engine starts it asynchronously),
+    /// so the signal is sent again while it keeps running, up to [`KILL_WAIT`].
     pub async fn kill(&self, signal: &str) -> Result<()> {
-        if !self.is_running() {
-            return Ok(());
+        let deadline = tokio::time::Instant::now() + KILL_WAIT;
+        while self.is_running() {
+            kill_marked(&self.engine, &self.container, &self.marker, signal).await?;
+            let wait_until = (tokio::time::Instant::now() + KILL_WAIT / 4).min(deadline);
+            let ended = tokio::time::timeout_at(wait_until, self.ended.cancelled())
+                .await
+                .is_ok();
+            if ended || tokio::time::Instant::now() >= deadline {
+                break;
+            }
         }
-        kill_marked(&self.engine, &self.container, &self.marker, signal).await?;
-        let _ = tokio::time::timeout(KILL_WAIT, self.ended.cancelled()).await;
         Ok(())
     }
 

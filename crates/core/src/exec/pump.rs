@@ -90,6 +90,12 @@ pub(crate) async fn pump<S: Sink>(
     let mut exit_code = -1;
     if stop == Stop::Finished {
         match wait_exit_code(engine, &exec.id, op, deadline).await? {
+            // A command killed by a signal may have died with its container:
+            // Docker still answers for the exec of a removed container (137).
+            Some(code) if code >= 128 => {
+                still_running(engine, container, op, code == 137).await?;
+                exit_code = code
+            }
             Some(code) => exit_code = code,
             None => stop = Stop::TimedOut,
         }
@@ -157,6 +163,37 @@ fn split(frame: LogOutput) -> Option<(StreamKind, bytes::Bytes)> {
         LogOutput::StdIn { .. } => None,
     }
 }
+
+/// After a command died of a signal: was it its container that died? Docker
+/// still answers for the exec of a container being removed (137), and for a
+/// moment still calls that container running, so a SIGKILL gets a short look
+/// (at most [`KILLED_PATIENCE`]); other signals one inspect. Running: the
+/// command's own death, `Ok`. Gone (now or within a second: removal takes a
+/// moment): `ContainerGone`. Stopped and staying: `ContainerNotRunning`.
+async fn still_running(engine: &Engine, container: &str, op: Op<'_>, sigkill: bool) -> Result<()> {
+    let start = tokio::time::Instant::now();
+    let patience = if sigkill { KILLED_PATIENCE } else { Duration::ZERO };
+    loop {
+        let state = engine.inspect_container(container, op).await?.state.unwrap_or_default();
+        let removing = state.status.is_some_and(|s| s.to_string() == "removing");
+        let elapsed = start.elapsed();
+        if state.running == Some(true) && !removing {
+            if elapsed >= patience {
+                return Ok(());
+            }
+        } else if elapsed >= Duration::from_secs(1) {
+            return Err(Error::ContainerNotRunning {
+                container_id: container.to_string(),
+                detail: "the container stopped while the command ran".into(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// How long a command that died of SIGKILL waits to see whether its
+/// container is dying too (the engine's state lags the kill by a few ms).
+const KILLED_PATIENCE: Duration = Duration::from_millis(150);
 
 /// Reads the exit code once the output has ended. The engine may still report
 /// the exec as running for a moment (Podman even says `ExitCode: 0` then), so
