@@ -54,6 +54,18 @@ describe('pocket-dock/sync', () => {
     assert.throws(() => resumeContainer(name, { socketPath }), ContainerNotFound)
   })
 
+  it('a blocking wait() on a detached process that prints a lot does not deadlock', () => {
+    using c = createNewContainer(testOptions())
+    // Far more output events than the queue to JS holds, while the JS thread
+    // is blocked in wait() and cannot take them.
+    const p = c.run('seq 1 2000000', { detach: true })
+    const r = p.wait({ timeout: 30 })
+    assert.equal(r.timedOut, false)
+    assert.equal(r.exitCode, 0)
+    assert.ok(r.stdout.endsWith('1999999\n2000000\n'))
+    assert.equal(p.bufferOverflow, true)
+  })
+
   it('breaking out of a sync stream kills the command', () => {
     using c = createNewContainer(testOptions())
     const stream = c.run('while :; do echo tick; sleep 0.05; done', { stream: true })

@@ -476,6 +476,12 @@ async fn start_new(engine: &Arc<Engine>, spec: &ContainerSpec) -> Result<(String
         (start.await, None)
     } else {
         let (started, reaper) = tokio::join!(start, Reaper::arm(engine, &id));
+        let reaper = match reaper {
+            // Podman refuses an attach that lands mid-start ("container state
+            // improper"); once started, attaching works.
+            Err(Error::ContainerNotRunning { .. }) if started.is_ok() => Reaper::arm(engine, &id).await,
+            other => other,
+        };
         (started, Some(reaper))
     };
     let outcome = started.and_then(|()| reaper.transpose());

@@ -19,8 +19,11 @@ use super::{ExecPlan, ExecResult};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
-/// Events that may wait for the JS side. Bounded: a JS side that falls far
-/// behind slows the reader instead of growing memory.
+/// Events that may wait for the JS side. Bounded, and output events beyond it
+/// are dropped rather than waited for: a detached process must never stall
+/// because JS is busy (with the sync API the JS thread may be blocked in
+/// `wait()` on this very process), and the ring buffer keeps its newest 1 MiB
+/// whatever the callbacks missed.
 const EVENT_QUEUE: usize = 256;
 
 /// After `kill()`, how long to wait for the process to end before returning
@@ -62,7 +65,7 @@ impl ProcessSink {
             return;
         }
         self.ring.lock().expect("ring poisoned").push(kind, data.clone());
-        let _ = self.events.send(ProcessEvent::Output { kind, data }).await;
+        let _ = self.events.try_send(ProcessEvent::Output { kind, data });
     }
 }
 
