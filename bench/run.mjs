@@ -65,6 +65,24 @@ class RawBollard {
 }
 const KEEPALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"]
 
+/** Marks the peers' containers, so a run that fails midway still removes them all. */
+const PEER_LABEL = 'pocket-dock-bench=peer'
+
+/** A running container for dockerode and the CLI: the same image, keep-alive and init as pocket-dock's. */
+function peerContainer(dockerode) {
+  return dockerode.createContainer({
+    Image: IMAGE,
+    Entrypoint: KEEPALIVE,
+    HostConfig: { Init: true },
+    Labels: { 'pocket-dock-bench': 'peer' },
+  })
+}
+
+async function removePeers(dockerode) {
+  const left = await dockerode.listContainers({ all: true, filters: { label: [PEER_LABEL] } })
+  for (const c of left) await dockerode.getContainer(c.Id).remove({ force: true })
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 /** Milliseconds `fn` took, or the number it returns (a tool that times itself). */
 async function time(fn) {
@@ -147,6 +165,7 @@ async function benchEngine(socketPath) {
     if (wanted('detached')) out.push(await benchDetached(socketPath, dockerode))
   } finally {
     raw.close()
+    await removePeers(dockerode)
     await removeImage(IMAGE, socketPath)
   }
   return out.join('\n')
@@ -155,7 +174,7 @@ async function benchEngine(socketPath) {
 /** Exec round trip on one running container per tool. */
 async function benchExec(socketPath, cli, cliRun, dockerode, raw) {
   const pd = await createNewContainer({ image: IMAGE, socketPath })
-  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  const dc = await peerContainer(dockerode)
   await dc.start()
   try {
     const tools = [
@@ -186,7 +205,7 @@ async function benchLifecycle(socketPath, cli, cliRun, dockerode, raw) {
     {
       name: 'dockerode',
       go: async () => {
-        const c = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+        const c = await peerContainer(dockerode)
         await c.start()
         await dockerodeExec(c, ['/bin/sh', '-c', 'echo hi'])
         await c.remove({ force: true })
@@ -195,7 +214,18 @@ async function benchLifecycle(socketPath, cli, cliRun, dockerode, raw) {
     {
       name: `${cli} CLI`,
       go: async () => {
-        const { stdout } = await cliRun(['run', '-d', '--init', '--entrypoint', '/bin/sh', IMAGE, '-c', KEEPALIVE[2]])
+        const { stdout } = await cliRun([
+          'run',
+          '-d',
+          '--init',
+          '--label',
+          PEER_LABEL,
+          '--entrypoint',
+          '/bin/sh',
+          IMAGE,
+          '-c',
+          KEEPALIVE[2],
+        ])
         const id = stdout.trim()
         await cliRun(['exec', id, '/bin/sh', '-c', 'echo hi'])
         await cliRun(['rm', '-f', id])
@@ -227,7 +257,7 @@ async function benchConcurrency(socketPath, cli, cliRun, dockerode, raw) {
       name: 'dockerode',
       go: () =>
         batch(async () => {
-          const c = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+          const c = await peerContainer(dockerode)
           await c.start()
           const exec = await c.exec({ Cmd: ['/bin/sh', '-c', CMD], AttachStdout: true, AttachStderr: true })
           const stream = await exec.start({ hijack: true, stdin: false })
@@ -237,7 +267,10 @@ async function benchConcurrency(socketPath, cli, cliRun, dockerode, raw) {
     },
     {
       name: `${cli} CLI`,
-      go: () => batch(() => cliRun(['run', '--rm', '--init', '--entrypoint', '/bin/sh', IMAGE, '-c', CMD])),
+      go: () =>
+        batch(() =>
+          cliRun(['run', '--rm', '--init', '--label', PEER_LABEL, '--entrypoint', '/bin/sh', IMAGE, '-c', CMD]),
+        ),
     },
     { name: RAW, go: async () => (await raw.request({ op: 'concurrency', image: IMAGE, n: N })).ms },
   ]
@@ -264,7 +297,7 @@ async function runsOf(tools, n, bytes) {
  * CLI's output goes to /dev/null and its CPU is read with bash's `times`.
  */
 async function benchStreaming(socketPath, cli, cliRun, dockerode) {
-  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  const dc = await peerContainer(dockerode)
   await dc.start()
   const worker = new URL('./stream-worker.mjs', import.meta.url).pathname
   const cmd = `head -c ${STREAM_BYTES} /dev/zero | tr '\\0' a`
@@ -346,7 +379,7 @@ async function benchFiles(socketPath, cli, cliRun, dockerode) {
   const work = mkdtempSync(join(tmpdir(), 'pd-bench-files-'))
   const file = join(work, 'payload.bin')
   await run('sh', ['-c', `head -c ${FILE_BYTES} /dev/urandom > '${file}'`])
-  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  const dc = await peerContainer(dockerode)
   await dc.start()
   const worker = new URL('./files-worker.mjs', import.meta.url).pathname
   const fresh = () => mkdtempSync(join(work, 'out-'))
@@ -403,7 +436,7 @@ async function benchFiles(socketPath, cli, cliRun, dockerode) {
  * must stay flat). Each run in a fresh process (bench/detached-worker.mjs).
  */
 async function benchDetached(socketPath, dockerode) {
-  const dc = await dockerode.createContainer({ Image: IMAGE, Entrypoint: KEEPALIVE, HostConfig: { Init: true } })
+  const dc = await peerContainer(dockerode)
   await dc.start()
   const worker = new URL('./detached-worker.mjs', import.meta.url).pathname
   const once = async (tool, target) =>
@@ -460,5 +493,10 @@ const results = [
   '',
   ...sections,
 ].join('\n')
-writeFileSync(new URL(only ? `./RESULTS.${only}.md` : './RESULTS.md', import.meta.url), results + '\n')
-console.log(`wrote bench/RESULTS${only ? `.${only}` : ''}.md`)
+// A quick run never overwrites the full results.
+const suffix = [quick && 'quick', only]
+  .filter(Boolean)
+  .map((p) => `.${p}`)
+  .join('')
+writeFileSync(new URL(`./RESULTS${suffix}.md`, import.meta.url), results + '\n')
+console.log(`wrote bench/RESULTS${suffix}.md`)
