@@ -66,7 +66,7 @@ export class AsyncContainer {
   run(cmd: string, opts: RunOptions & { detach: true; stream?: false }): Promise<AsyncProcess>
   run(cmd: string, opts?: RunOptions): Promise<ExecResult>
   async run(cmd: string, opts: RunOptions = {}): Promise<ExecResult | AsyncExecStream | AsyncProcess> {
-    if (typeof cmd !== 'string') throw new TypeError(`run(cmd): cmd must be a string, got ${typeof cmd}`)
+    checkString(cmd, 'run(cmd): cmd')
     const { signal, ...rest } = opts
     if (signal?.aborted) throw new AbortError(signal.reason)
     const native = toNativeRun(rest)
