@@ -4,36 +4,7 @@
  */
 export { createNewContainer, destroyContainer, listContainers, prune, resumeContainer, stopContainer } from './api'
 export { AsyncContainer, type ExitCallback, type OutputCallback } from './container'
-export { AsyncExecStream, type StreamChunk } from './exec-stream'
-export { AsyncProcess, type BufferSnapshot } from './process'
+export { AsyncExecStream } from './exec-stream'
+export { AsyncProcess } from './process'
 export { AsyncSession } from './session'
-export { ExecResult } from './exec-result'
-export {
-  AbortError,
-  ContainerError,
-  ContainerGone,
-  ContainerNotFound,
-  ContainerNotRunning,
-  FileNotFound,
-  ImageBuildError,
-  ImageNotFound,
-  PocketDockError,
-  PodmanNotRunning,
-  ProjectNotInitialized,
-  SessionClosed,
-  SocketCommunicationError,
-  SocketConnectionError,
-  SocketError,
-} from './errors'
-export type {
-  ContainerInfo,
-  ContainerListItem,
-  CreateOptions,
-  ProcessInfo,
-  ProjectOptions,
-  RebootOptions,
-  ResumeOptions,
-  RunOptions,
-  ShutdownOptions,
-  SocketOptions,
-} from './types'
+export * from './common'

@@ -51,35 +51,4 @@ export { Container, type SyncRunOptions } from './container'
 export { ExecStream } from './exec-stream'
 export { Process } from './process'
 export { Session } from './session'
-export { ExecResult } from '../exec-result'
-export type { StreamChunk } from '../exec-stream'
-export type { BufferSnapshot } from '../process'
-export {
-  AbortError,
-  ContainerError,
-  ContainerGone,
-  ContainerNotFound,
-  ContainerNotRunning,
-  FileNotFound,
-  ImageBuildError,
-  ImageNotFound,
-  PocketDockError,
-  PodmanNotRunning,
-  ProjectNotInitialized,
-  SessionClosed,
-  SocketCommunicationError,
-  SocketConnectionError,
-  SocketError,
-} from '../errors'
-export type {
-  ContainerInfo,
-  ContainerListItem,
-  CreateOptions,
-  ProcessInfo,
-  ProjectOptions,
-  RebootOptions,
-  ResumeOptions,
-  RunOptions,
-  ShutdownOptions,
-  SocketOptions,
-} from '../types'
+export * from '../common'
