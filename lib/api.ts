@@ -1,6 +1,7 @@
 import * as native from '../binding.js'
 import { AsyncContainer } from './container'
 import { callNative } from './errors'
+import { checkName, checkObject } from './shared'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from './types'
 
 /**
@@ -67,17 +68,5 @@ export function toListItem(i: native.NativeListItem): ContainerListItem {
     createdAt: new Date(i.createdAt),
     persist: i.persist,
     project: i.project ?? null,
-  }
-}
-
-/** @internal */
-export function checkObject(opts: unknown, what: string): void {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${what}: opts must be an object`)
-}
-
-/** @internal */
-export function checkName(name: unknown, fn: string): void {
-  if (typeof name !== 'string' || name === '') {
-    throw new TypeError(`${fn}(name): name must be a non-empty string, got ${JSON.stringify(name)}`)
   }
 }

@@ -5,7 +5,16 @@ import { AsyncExecStream } from './exec-stream'
 import { ExecResult } from './exec-result'
 import { AsyncProcess } from './process'
 import { AsyncSession } from './session'
-import { ProcessCallbacks, checkPath, checkString, toBuffer, toContainerInfo, toNativeRun } from './shared'
+import {
+  ProcessCallbacks,
+  checkObject,
+  checkPath,
+  checkSignal,
+  checkString,
+  toBuffer,
+  toContainerInfo,
+  toNativeRun,
+} from './shared'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from './types'
 
 /** A callback of `onStdout`/`onStderr`. */
@@ -67,7 +76,9 @@ export class AsyncContainer {
   run(cmd: string, opts?: RunOptions): Promise<ExecResult>
   async run(cmd: string, opts: RunOptions = {}): Promise<ExecResult | AsyncExecStream | AsyncProcess> {
     checkString(cmd, 'run(cmd): cmd')
-    const { signal, ...rest } = opts
+    checkObject(opts, 'run(cmd, opts)')
+    const { signal: given, ...rest } = opts
+    const signal = checkSignal(given)
     if (signal?.aborted) throw new AbortError(signal.reason)
     const native = toNativeRun(rest)
     if (opts.detach && !opts.stream) {
@@ -144,6 +155,7 @@ export class AsyncContainer {
    * `containerId` changes).
    */
   async reboot(opts: RebootOptions = {}): Promise<void> {
+    checkObject(opts, 'reboot(opts)')
     await callNative(() => this.#native.reboot(opts.fresh ?? false))
   }
 
@@ -174,6 +186,7 @@ export class AsyncContainer {
    * call more than once; later `run()` calls reject with `ContainerNotRunning`.
    */
   async shutdown(opts: ShutdownOptions = {}): Promise<void> {
+    checkObject(opts, 'shutdown(opts)')
     await callNative(() => this.#native.shutdown(opts.force ?? false))
   }
 

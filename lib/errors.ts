@@ -175,6 +175,11 @@ function withCode<E extends Error>(err: E, code: string): E {
   return Object.assign(err, { code })
 }
 
+/** A `TypeError` for an argument of the wrong type, with Node's `code` for it. */
+export function argTypeError(message: string): TypeError {
+  return withCode(new TypeError(message), 'ERR_INVALID_ARG_TYPE')
+}
+
 /** Turns whatever the native binding threw into pocket-dock's error classes. */
 export function fromNative(err: unknown): unknown {
   if (!(err instanceof Error)) return err

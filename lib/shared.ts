@@ -4,27 +4,50 @@
  * two APIs cannot drift.
  */
 import type { NativeContainerInfo, NativeProcessEvent, NativeRunOptions } from '../binding.js'
+import { argTypeError } from './errors'
 import type { ContainerInfo, RunOptions } from './types'
 
 export function checkPath(path: string): string {
-  if (typeof path !== 'string') throw new TypeError(`a container path must be a string, got ${typeof path}`)
+  if (typeof path !== 'string') throw argTypeError(`a container path must be a string, got ${typeof path}`)
   return path
 }
 
 export function checkString(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new TypeError(`${what} must be a string, got ${typeof value}`)
+  if (typeof value !== 'string') throw argTypeError(`${what} must be a string, got ${typeof value}`)
   return value
 }
 
+/** An options argument: omitted (the default applies) or an object; `null` and other values are a `TypeError`. */
+export function checkObject(opts: unknown, what: string): void {
+  if (opts === null || typeof opts !== 'object')
+    throw argTypeError(`${what}: opts must be an object, got ${opts === null ? 'null' : typeof opts}`)
+}
+
+export function checkName(name: unknown, fn: string): void {
+  if (typeof name !== 'string' || name === '') {
+    throw argTypeError(`${fn}(name): name must be a non-empty string, got ${JSON.stringify(name)}`)
+  }
+}
+
+/** `RunOptions.signal`: an `AbortSignal` or nothing. */
+export function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw argTypeError(
+      `run(cmd, opts): opts.signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`,
+    )
+  }
+  return signal
+}
+
 export function checkFn<F>(fn: F): F {
-  if (typeof fn !== 'function') throw new TypeError('the callback must be a function')
+  if (typeof fn !== 'function') throw argTypeError('the callback must be a function')
   return fn
 }
 
 export function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8')
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  throw new TypeError('expected a string or a Uint8Array')
+  throw argTypeError('expected a string or a Uint8Array')
 }
 
 /** `RunOptions` (without `signal`, which stays in JS) as the binding takes them. */

@@ -1,8 +1,16 @@
 import { resolve } from 'node:path'
 import type { NativeContainer } from '../../binding.js'
-import { callNativeSync } from '../errors'
+import { argTypeError, callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
-import { ProcessCallbacks, checkPath, checkString, toBuffer, toContainerInfo, toNativeRun } from '../shared'
+import {
+  ProcessCallbacks,
+  checkObject,
+  checkPath,
+  checkString,
+  toBuffer,
+  toContainerInfo,
+  toNativeRun,
+} from '../shared'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from '../types'
 import { ExecStream } from './exec-stream'
 import { Process } from './process'
@@ -51,8 +59,9 @@ export class Container {
   run(cmd: string, opts?: SyncRunOptions): ExecResult
   run(cmd: string, opts: SyncRunOptions = {}): ExecResult | ExecStream | Process {
     checkString(cmd, 'run(cmd): cmd')
+    checkObject(opts, 'run(cmd, opts)')
     if ('signal' in opts && (opts as RunOptions).signal !== undefined) {
-      throw new TypeError(
+      throw argTypeError(
         'run(): `signal` is not supported by pocket-dock/sync (a blocked thread cannot see an abort): use `timeout`',
       )
     }
@@ -71,6 +80,7 @@ export class Container {
     return toContainerInfo(callNativeSync(() => this.#native.infoSync()))
   }
   reboot(opts: RebootOptions = {}): void {
+    checkObject(opts, 'reboot(opts)')
     callNativeSync(() => this.#native.rebootSync(opts.fresh ?? false))
   }
   session(): Session {
@@ -104,6 +114,7 @@ export class Container {
     this.#callbacks.onExit(fn)
   }
   shutdown(opts: ShutdownOptions = {}): void {
+    checkObject(opts, 'shutdown(opts)')
     callNativeSync(() => this.#native.shutdownSync(opts.force ?? false))
   }
   /** `using c = createNewContainer()` shuts it down at scope end. */

@@ -9,7 +9,8 @@
 import * as native from '../../binding.js'
 import { callNativeSync } from '../errors'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from '../types'
-import { checkName, checkObject, toListItem } from '../api'
+import { toListItem } from '../api'
+import { checkName, checkObject } from '../shared'
 import { Container } from './container'
 
 export function createNewContainer(opts: CreateOptions = {}): Container {

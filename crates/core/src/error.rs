@@ -149,6 +149,9 @@ impl Error {
             }
         };
         let lower = message.to_ascii_lowercase();
+        if let Some(e) = bad_input(&lower, &message) {
+            return e;
+        }
         // Podman answers 500 for an exec whose container was removed:
         // "... does not exist in database: no such container".
         let no_such_container = lower.contains("no such container") || lower.contains("no container with");
@@ -213,6 +216,31 @@ impl Error {
             },
         }
     }
+}
+
+/// Engine answers (400 or 500, worded differently by each engine) that mean
+/// the user's input was wrong, not that the engine failed: they become a
+/// `TypeError` that says what to fix, never "the engine stopped answering".
+/// Most such input is refused before any engine call (see `container::spec`);
+/// these are the cases only the engine can judge, or that slip past.
+fn bad_input(lower: &str, message: &str) -> Option<Error> {
+    let says = |parts: &[&str]| parts.iter().all(|p| lower.contains(p));
+    let text = if says(&["unable to find user"]) {
+        // Docker (exec start of a stopped-at-setup exec: 126 with this on
+        // stdout, see exec::setup) and Podman (a 500 here) alike.
+        format!("the `user` does not exist in the container: {message}. Use a user from its /etc/passwd or a numeric uid[:gid]")
+    } else if says(&["device", "no such file"]) || says(&["stat /dev/"]) {
+        // Docker at start: "error gathering device information while adding
+        // custom device …"; Podman at create: "stat /dev/x: no such file …".
+        format!("a device in `devices` does not exist on the engine's host: {message}")
+    } else if says(&["invalid reference format"]) {
+        format!("the image reference is not valid: {message}. Use lower-case `name`, `name:tag` or `registry/name:tag`")
+    } else if says(&["invalid mode"]) || says(&["invalid option type"]) || says(&["invalid volume specification"]) {
+        format!("a `volumes` entry is not valid: {message}. Use {{ \"/host/dir\": \"/container/dir\" }} or \"/container/dir:ro\"")
+    } else {
+        return None;
+    };
+    Some(Error::InvalidArgument(text))
 }
 
 /// Joins an error with its sources: hyper's top-level messages alone
@@ -308,6 +336,30 @@ mod tests {
         assert_eq!(missing.code(), "ENOENT");
         assert_eq!(gone.code(), "CONTAINER_GONE");
         assert_eq!(podman_gone.code(), "CONTAINER_GONE");
+    }
+
+    #[test]
+    fn input_only_the_engine_can_judge_is_a_type_error_on_both_engines() {
+        let op = Op::Handle { container: "c" };
+        for (status, message) in [
+            (500, "unable to find user nosuch: no matching entries in passwd file"),
+            (
+                500,
+                "error gathering device information while adding custom device \"/dev/nope\": no such file or directory",
+            ),
+            (500, "container create: stat /dev/nope: no such file or directory"),
+            (400, "invalid reference format: repository name must be lowercase"),
+            (
+                500,
+                "normalizing image: normalizing name for compat API: invalid reference format",
+            ),
+            (500, "invalid mode: /x"),
+            (500, "fill out specgen: invalid option type \"/x\""),
+        ] {
+            let e = Error::from_engine(server(status, message), op);
+            assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE", "{message}");
+            assert!(!e.to_string().contains("stopped answering"), "{message}");
+        }
     }
 
     #[test]

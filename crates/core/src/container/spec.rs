@@ -140,7 +140,10 @@ impl CreateOptions {
     pub fn into_spec(self) -> Result<ContainerSpec> {
         let image = match &self.image {
             Some(i) if i.trim().is_empty() => return Err(invalid("`image` must not be empty")),
-            Some(i) => i.clone(),
+            Some(i) => {
+                check_image_ref(i, "`image`")?;
+                i.clone()
+            }
             None => DEFAULT_IMAGE.to_string(),
         };
         let name = match &self.name {
@@ -161,10 +164,17 @@ impl CreateOptions {
         if let Some(w) = &self.workdir {
             check_absolute(w, "workdir")?;
         }
+        for (value, what) in [(&self.project, "`project`"), (&self.profile, "`profile`")] {
+            if let Some(v) = value {
+                check_no_nul(v, what)?;
+            }
+        }
         let pids_limit = parse_pids_limit(self.pids_limit)?;
 
         let mut label_map: HashMap<String, String> = HashMap::new();
         for (k, v) in &self.labels {
+            check_no_nul(k, "label key")?;
+            check_no_nul(v, &format!("label {k:?} value"))?;
             if k.starts_with("pocket-dock.") {
                 return Err(invalid(format!(
                     "label {k:?} uses the reserved `pocket-dock.` prefix; choose another key"
@@ -268,7 +278,14 @@ fn check_name(n: &str) -> Result<()> {
     }
 }
 
-/// A timeout in seconds: positive; `Infinity` means no limit.
+/// The longest finite timeout, in seconds: one year. A deadline is "now" plus
+/// the timeout, and values near `Duration`'s or `Instant`'s limits overflow
+/// (`1e19` does), so longer finite values are refused rather than clamped:
+/// `Infinity` is the one way to say "no limit".
+pub const MAX_TIMEOUT_SECS: f64 = 365.0 * 24.0 * 3600.0;
+
+/// A timeout in seconds: positive, at most [`MAX_TIMEOUT_SECS`]; `Infinity`
+/// means no limit.
 pub fn parse_timeout(secs: f64, what: &str) -> Result<Option<std::time::Duration>> {
     if secs.is_nan() || secs <= 0.0 {
         return Err(out_of_range(format!(
@@ -278,7 +295,49 @@ pub fn parse_timeout(secs: f64, what: &str) -> Result<Option<std::time::Duration
     if secs.is_infinite() {
         return Ok(None);
     }
+    if secs > MAX_TIMEOUT_SECS {
+        return Err(out_of_range(format!(
+            "`{what}` of {secs} s is longer than a deadline can hold (at most {MAX_TIMEOUT_SECS} s, one year): use Infinity for no limit"
+        )));
+    }
     Ok(Some(std::time::Duration::from_secs_f64(secs)))
+}
+
+/// Refuses a NUL byte in text that ends up in the engine's JSON or a C
+/// string (paths, users, labels): engines answer it with an unrelated 500.
+pub fn check_no_nul(value: &str, what: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(invalid(format!("{what} {value:?} contains a NUL byte")));
+    }
+    Ok(())
+}
+
+/// An image reference as the distribution spec defines it
+/// (`[registry/]name[:tag][@digest]`), checked before any engine call: an
+/// engine answers a bad one with a 400 or 500 that reads like a failure of the
+/// engine. The grammar comes from `oci-spec`; it treats a first component
+/// with upper case as a registry host, which engines reject unless it holds a
+/// `.` or `:` or is `localhost`, so that rule is added here.
+pub fn check_image_ref(image: &str, what: &str) -> Result<()> {
+    let bad = |why: &str| {
+        invalid(format!(
+            "{what} {image:?} is not a valid image reference ({why}): use lower-case `name`, `name:tag` or `registry/name:tag`"
+        ))
+    };
+    check_no_nul(image, what)?;
+    let reference = oci_spec::distribution::Reference::try_from(image).map_err(|e| bad(&e.to_string()))?;
+    let first = image.split('/').next().unwrap_or_default();
+    let registry_given = image.contains('/') && (first.contains(['.', ':']) || first == "localhost");
+    let path = if registry_given {
+        &image[first.len() + 1..]
+    } else {
+        image
+    };
+    let name = path.split(['@', ':']).next().unwrap_or_default();
+    if name.chars().any(|c| c.is_ascii_uppercase()) || reference.repository().is_empty() {
+        return Err(bad("repository name must be lowercase"));
+    }
+    Ok(())
 }
 
 /// Parses `"256m"`, `"1g"`, `"512k"`, `"1.5g"`, `"100b"` or plain digits (bytes).
@@ -319,6 +378,7 @@ pub fn split_image_name(name: &str) -> Result<(&str, Option<&str>)> {
             "{name:?} is not an image name: use `name` or `name:tag`, e.g. \"my-snapshot:v1\""
         ))
     };
+    check_image_ref(name, "the snapshot name")?;
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_ascii_uppercase()) || name.contains('@') {
         return Err(bad());
     }
@@ -408,6 +468,7 @@ fn parse_ports(ports: &[(String, String)]) -> Result<(Vec<String>, PortMap)> {
 }
 
 fn check_absolute(path: &str, what: &str) -> Result<()> {
+    check_no_nul(path, &format!("`{what}`"))?;
     if path.starts_with('/') {
         Ok(())
     } else {
@@ -426,6 +487,15 @@ fn parse_volumes(volumes: &[(String, String)]) -> Result<Vec<String>> {
             };
             check_absolute(host, "volumes host path")?;
             check_absolute(cpath, "volumes container path")?;
+            // The engine's bind syntax is `host:container[:mode]`: a colon
+            // inside either path would be read as a separator.
+            for (path, what) in [(host.as_str(), "host"), (cpath, "container")] {
+                if path.contains(':') {
+                    return Err(invalid(format!(
+                        "`volumes` {what} path {path:?} contains a `:`, which the engine's bind syntax cannot express; rename or link the directory"
+                    )));
+                }
+            }
             Ok(match mode {
                 Some(m) => format!("{host}:{cpath}:{m}"),
                 None => format!("{host}:{cpath}"),
@@ -455,8 +525,13 @@ fn parse_devices(devices: &[String]) -> Result<Vec<DeviceMapping>> {
 pub fn parse_env(env: &[(String, String)]) -> Result<Vec<String>> {
     env.iter()
         .map(|(k, v)| {
-            if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+            if k.is_empty() || k.contains('=') || k.contains('\0') {
                 return Err(invalid(format!("`env` key {k:?} is not a valid variable name")));
+            }
+            if v.contains('\0') {
+                return Err(invalid(format!(
+                    "`env` value of {k:?} contains a NUL byte, which an environment variable cannot hold"
+                )));
             }
             Ok(format!("{k}={v}"))
         })
@@ -466,6 +541,58 @@ pub fn parse_env(env: &[(String, String)]) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_references_follow_the_distribution_grammar() {
+        for good in [
+            "busybox",
+            "pocket-dock/minimal-python",
+            "pocket-dock-test/busybox:latest",
+            "127.0.0.1:5000/x/y:1",
+            "localhost/a_b.c-d:v1.2",
+            "Registry.Example:5000/lower/case:TAG",
+            "busybox@sha256:0123456789012345678901234567890123456789012345678901234567890123",
+        ] {
+            assert!(check_image_ref(good, "`image`").is_ok(), "{good}");
+        }
+        for bad in [
+            "bad image",
+            "Upper/x",
+            "UPPER",
+            "x:",
+            "a//b",
+            "x\0y",
+            "-x",
+            "x:tag with space",
+        ] {
+            let e = check_image_ref(bad, "`image`").unwrap_err();
+            assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE", "{bad}");
+        }
+    }
+
+    #[test]
+    fn timeouts_beyond_a_year_are_out_of_range_not_a_panic() {
+        assert_eq!(parse_timeout(f64::INFINITY, "t").unwrap(), None);
+        assert!(parse_timeout(MAX_TIMEOUT_SECS, "t").unwrap().is_some());
+        for bad in [MAX_TIMEOUT_SECS * 1.01, 1e19, 1e20, f64::MAX] {
+            assert_eq!(parse_timeout(bad, "t").unwrap_err().code(), "ERR_OUT_OF_RANGE", "{bad}");
+        }
+    }
+
+    #[test]
+    fn nul_bytes_and_bind_colons_are_refused_before_the_engine() {
+        let with = |f: fn(&mut CreateOptions)| {
+            let mut o = CreateOptions::default();
+            f(&mut o);
+            o.into_spec().map(|_| ()).unwrap_err().to_string()
+        };
+        assert!(with(|o| o.workdir = Some("/a\0b".into())).contains("NUL"));
+        assert!(with(|o| o.project = Some("p\0".into())).contains("NUL"));
+        assert!(with(|o| o.labels = vec![("k".into(), "v\0".into())]).contains("NUL"));
+        assert!(with(|o| o.env = vec![("A".into(), "x\0y".into())]).contains("NUL"));
+        assert!(with(|o| o.volumes = vec![("/tmp/a:b".into(), "/x".into())]).contains("`:`"));
+        assert!(with(|o| o.devices = vec!["/dev/a\0".into()]).contains("NUL"));
+    }
 
     #[test]
     fn mem_limits_parse_like_the_docker_cli() {

@@ -20,13 +20,14 @@ pub mod process;
 mod pump;
 pub mod ring;
 mod run;
+mod setup;
 pub mod stream;
 
 use std::time::Duration;
 
 pub use run::run;
 
-use crate::container::spec::{parse_env, parse_timeout};
+use crate::container::spec::{check_no_nul, parse_env, parse_timeout};
 use crate::error::{Error, Result};
 
 /// Default cap on the output kept by one command: 10 MiB (SPEC §3).
@@ -146,7 +147,11 @@ impl ExecOptions {
                 )))
             }
         };
+        if let Some(u) = &self.user {
+            check_no_nul(u, "`user`")?;
+        }
         if let Some(w) = &self.workdir {
+            check_no_nul(w, "`workdir`")?;
             if !w.starts_with('/') {
                 return Err(Error::InvalidArgument(format!(
                     "`workdir` must be an absolute path, got {w:?}"
@@ -223,6 +228,11 @@ mod tests {
         for bad in [
             ExecOptions {
                 timeout: Some(-1.0),
+                ..Default::default()
+            },
+            // Beyond what a deadline holds (this one used to panic).
+            ExecOptions {
+                timeout: Some(1e19),
                 ..Default::default()
             },
             ExecOptions {

@@ -18,6 +18,9 @@ pub struct OutputCollector {
     stderr: Vec<u8>,
     cap: usize,
     truncated: bool,
+    /// Per stream: whether the cap dropped any of its bytes (then a
+    /// character cut at its end is the cap's doing, not the command's).
+    cut: [bool; 2],
 }
 
 impl OutputCollector {
@@ -27,6 +30,7 @@ impl OutputCollector {
             stderr: Vec::new(),
             cap,
             truncated: false,
+            cut: [false; 2],
         }
     }
 
@@ -36,6 +40,7 @@ impl OutputCollector {
         let keep = bytes.len().min(room);
         if keep < bytes.len() {
             self.truncated = true;
+            self.cut[kind as usize] = true;
         }
         let target = match kind {
             StreamKind::Stdout => &mut self.stdout,
@@ -50,16 +55,25 @@ impl OutputCollector {
 
     /// The collected stdout and stderr as text.
     pub fn finish(self) -> (String, String) {
-        (decode_utf8(self.stdout), decode_utf8(self.stderr))
+        let [out_cut, err_cut] = self.cut;
+        (decode_output(self.stdout, out_cut), decode_output(self.stderr, err_cut))
     }
 }
 
 /// Decodes UTF-8, replacing invalid sequences with U+FFFD. A multi-byte
 /// character cut off at the very end (by the output cap) is dropped rather than
 /// shown as a replacement character.
-pub fn decode_utf8(mut bytes: Vec<u8>) -> String {
+pub fn decode_utf8(bytes: Vec<u8>) -> String {
+    decode_output(bytes, true)
+}
+
+/// Decodes a command's output as [`decode_utf8`] does, except that an
+/// incomplete character at the very end is dropped only if the cap `cut` the
+/// stream there; one the command itself left incomplete becomes U+FFFD, as
+/// everywhere else.
+pub fn decode_output(mut bytes: Vec<u8>, cut: bool) -> String {
     if let Err(e) = std::str::from_utf8(&bytes) {
-        if e.error_len().is_none() {
+        if cut && e.error_len().is_none() {
             // Only an incomplete sequence at the end: cut it, then the rest may
             // still hold invalid bytes that the lossy pass below replaces.
             let tail_start = last_char_start(&bytes);
@@ -113,6 +127,19 @@ mod tests {
         let mut c = OutputCollector::new(4);
         c.push(StreamKind::Stdout, "ab€".as_bytes()); // € is 3 bytes: only 2 fit
         assert_eq!(c.finish().0, "ab");
+    }
+
+    #[test]
+    fn a_character_the_command_left_incomplete_is_a_replacement_character() {
+        let mut c = OutputCollector::new(1 << 20);
+        c.push(StreamKind::Stdout, b"a\xe2\x82");
+        c.push(StreamKind::Stderr, b"b\xe2");
+        assert_eq!(c.finish(), ("a\u{fffd}".to_string(), "b\u{fffd}".to_string()));
+        // The cap cut stdout only: stderr's own incomplete end stays visible.
+        let mut c = OutputCollector::new(4);
+        c.push(StreamKind::Stderr, b"\xe2");
+        c.push(StreamKind::Stdout, "a€".as_bytes());
+        assert_eq!(c.finish(), ("a".to_string(), "\u{fffd}".to_string()));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use super::attach::Attached;
 use super::kill::kill_marked;
 use super::output::StreamKind;
+use super::setup::Head;
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
 
@@ -37,11 +38,13 @@ pub(crate) enum Stop {
 }
 
 /// How a pumped command ended.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct Ended {
     /// The exit code, or -1 when the command was killed by a timeout or cancel.
     pub exit_code: i64,
     pub stop: Stop,
+    /// The first bytes of output: whether the command started at all.
+    pub head: Head,
 }
 
 /// Pumps `exec`'s output into `sink` until it ends, the `deadline` passes or
@@ -64,6 +67,7 @@ pub(crate) async fn pump<S: Sink>(
         }
     };
     tokio::pin!(timer);
+    let mut head = Head::default();
     let mut stop = loop {
         let frame = tokio::select! {
             biased;
@@ -79,6 +83,7 @@ pub(crate) async fn pump<S: Sink>(
                 None => continue,
             },
         };
+        head.push(kind, &bytes);
         tokio::select! {
             biased;
             _ = cancel.cancelled() => break Stop::Cancelled,
@@ -103,7 +108,7 @@ pub(crate) async fn pump<S: Sink>(
     if stop != Stop::Finished {
         kill_and_drain(engine, container, exec, marker, cancel, sink).await?;
     }
-    Ok(Ended { exit_code, stop })
+    Ok(Ended { exit_code, stop, head })
 }
 
 /// Kills the marked command while still reading its output: Docker handles a

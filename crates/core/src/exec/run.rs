@@ -41,6 +41,12 @@ pub async fn run(
         &mut collected,
     )
     .await?;
+    if let Some(e) = ended
+        .head
+        .setup_failure(ended.exit_code, plan.user.as_deref(), plan.workdir.as_deref())
+    {
+        return Err(e);
+    }
     let truncated = collected.truncated();
     let (stdout, stderr) = collected.finish();
     Ok(ExecResult {

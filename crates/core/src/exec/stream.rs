@@ -100,14 +100,20 @@ pub async fn start(
         sink.send(StreamKind::Stdout, tail).await;
         let tail = sink.stderr.finish();
         sink.send(StreamKind::Stderr, tail).await;
-        let result = ended.map(|ended| ExecResult {
-            exit_code: ended.exit_code,
-            stdout: String::new(),
-            stderr: String::new(),
-            duration_ms: started_at.elapsed().as_secs_f64() * 1000.0,
-            timed_out: ended.stop == Stop::TimedOut,
-            truncated: false,
-            cancelled: ended.stop == Stop::Cancelled,
+        let result = ended.and_then(|ended| {
+            let setup = ended
+                .head
+                .setup_failure(ended.exit_code, plan.user.as_deref(), plan.workdir.as_deref());
+            setup.map_or(Ok(()), Err)?;
+            Ok(ExecResult {
+                exit_code: ended.exit_code,
+                stdout: String::new(),
+                stderr: String::new(),
+                duration_ms: started_at.elapsed().as_secs_f64() * 1000.0,
+                timed_out: ended.stop == Stop::TimedOut,
+                truncated: false,
+                cancelled: ended.stop == Stop::Cancelled,
+            })
         });
         // The result is set before the channel closes, so a consumer that
         // sees the end can read it at once.
