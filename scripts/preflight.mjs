@@ -1,45 +1,28 @@
 // Checks, before the demo or the tests, that a container engine answers and
-// that Debian's static busybox (for the offline image) is present. If not, it
-// says so plainly and — as root on Debian — installs and starts what is
-// missing (scripts/start-engines.sh); otherwise it tells you what to do.
+// that Debian's static busybox (for the offline image) is present. The engine
+// is found by the addon's own discovery (so this script cannot drift from
+// it): run it after `npm run build`. If something is missing it says so
+// plainly and — as root on Debian — installs and starts it
+// (scripts/start-engines.sh); otherwise it tells you what to do.
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import http from 'node:http'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
+const require = createRequire(import.meta.url)
+const native = require('../binding.js')
+const { fromNative } = require('../dist/errors.js')
 
-function ping(socketPath) {
-  return new Promise((resolve) => {
-    if (!existsSync(socketPath)) return resolve(false)
-    const req = http.get({ socketPath, path: '/_ping', timeout: 1500 }, (res) => {
-      res.resume()
-      resolve(res.statusCode === 200)
-    })
-    req.on('error', () => resolve(false))
-    req.on('timeout', () => {
-      req.destroy()
-      resolve(false)
-    })
-  })
-}
-
-function candidates() {
-  const strip = (p) => p.replace(/^unix:\/\//, '')
-  const out = []
-  if (process.env.POCKET_DOCK_SOCKET) out.push(strip(process.env.POCKET_DOCK_SOCKET))
-  if (process.env.DOCKER_HOST?.startsWith('unix://')) out.push(strip(process.env.DOCKER_HOST))
-  if (process.env.XDG_RUNTIME_DIR) out.push(`${process.env.XDG_RUNTIME_DIR}/podman/podman.sock`)
-  out.push('/run/podman/podman.sock', '/var/run/docker.sock')
-  return out
-}
-
+/** The socket of the engine discovery picks (POCKET_DOCK_SOCKET, if set, must answer itself), or why none. */
 async function answering() {
-  // An explicitly chosen socket must answer itself; otherwise any will do.
-  const list = process.env.POCKET_DOCK_SOCKET ? candidates().slice(0, 1) : candidates()
-  for (const s of list) if (await ping(s)) return s
-  return null
+  try {
+    const engine = await native.engineInfo(process.env.POCKET_DOCK_SOCKET || undefined)
+    return { socket: `${engine.socketPath} (${engine.kind} ${engine.version})` }
+  } catch (e) {
+    return { why: fromNative(e).message }
+  }
 }
 
 const hasBusybox = () => {
@@ -51,31 +34,28 @@ const hasBusybox = () => {
   }
 }
 
-let socket = await answering()
-if (socket && hasBusybox()) {
-  console.log(`pocket-dock: engine at ${socket}`)
+let found = await answering()
+if (found.socket && hasBusybox()) {
+  console.log(`pocket-dock: engine at ${found.socket}`)
   process.exit(0)
 }
 const missing = [
-  !socket && 'no container engine answers (tried ' + candidates().join(', ') + ')',
+  found.why,
   !hasBusybox() && '/bin/busybox (Debian busybox-static, used to build the offline image) is missing',
 ].filter(Boolean)
-console.log(`pocket-dock: ${missing.join('; ')}.`)
+console.log(`pocket-dock: ${missing.join('; ')}`)
 const canInstall = process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')
 if (!canInstall) {
-  console.log(
-    'pocket-dock: start Docker (`sudo systemctl start docker`) or Podman (`systemctl --user start podman.socket`),',
-  )
-  console.log('             install busybox-static (`sudo apt-get install busybox-static`), or set POCKET_DOCK_SOCKET.')
+  console.log('pocket-dock: install busybox-static (`sudo apt-get install busybox-static`) and start an engine.')
   process.exit(1)
 }
 console.log(
   'pocket-dock: running as root on Debian: installing and starting Docker and Podman (scripts/start-engines.sh) ...',
 )
 execFileSync('bash', [join(here, 'start-engines.sh')], { stdio: 'inherit' })
-socket = await answering()
-if (!socket) {
-  console.log('pocket-dock: still no engine answers; see /var/log/pocket-dock-*.log')
+found = await answering()
+if (!found.socket) {
+  console.log(`pocket-dock: still no engine answers (${found.why}); see /var/log/pocket-dock-*.log`)
   process.exit(1)
 }
-console.log(`pocket-dock: engine at ${socket}`)
+console.log(`pocket-dock: engine at ${found.socket}`)
