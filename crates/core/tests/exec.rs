@@ -29,7 +29,6 @@ async fn output_exit_code_and_streams_are_separated() {
     assert!(!r.ok() && !r.timed_out && !r.truncated);
     let r = sh(&c, "printf 'h\\303\\251llo \\342\\202\\254'").await;
     assert_eq!(r.stdout, "héllo €");
-    c.shutdown(true).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -59,7 +58,6 @@ async fn a_timed_out_command_is_killed_with_its_children() {
         !runs(&c, "sleep 30").await && !runs(&c, "sleep 31").await,
         "the command survived its timeout"
     );
-    c.shutdown(true).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -77,7 +75,6 @@ async fn cancelling_kills_the_command() {
         .unwrap();
     assert!(r.cancelled && !r.timed_out && r.stdout == "started\n");
     assert!(!runs(&c, "sleep 30").await, "the command survived cancellation");
-    c.shutdown(true).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -97,7 +94,6 @@ async fn output_past_the_cap_is_dropped_without_hanging() {
         .unwrap();
     assert!(r.truncated && r.exit_code == 0);
     assert_eq!(r.stdout.len() + r.stderr.len(), 1024);
-    c.shutdown(true).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -116,7 +112,6 @@ async fn stdin_env_workdir_and_user_reach_the_command() {
         .unwrap();
     let lines: Vec<&str> = r.stdout.lines().map(str::trim).collect();
     assert_eq!(lines, ["2", "hi there", "/tmp", "1000"], "{r:?}");
-    c.shutdown(true).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -130,5 +125,4 @@ async fn many_commands_at_once_each_get_their_own_output() {
         let (i, r) = run.unwrap();
         assert_eq!((r.stdout, r.stderr), (format!("{i}\n"), format!("e{i}\n")));
     }
-    c.shutdown(true).await.unwrap();
 }

@@ -46,7 +46,6 @@ async fn missing_images_and_taken_names_are_typed_errors() {
     })
     .await;
     assert_eq!(twin.unwrap_err().code(), "CONTAINER_ERROR");
-    c.shutdown(true).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

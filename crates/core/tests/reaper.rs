@@ -28,7 +28,10 @@ async fn echo(c: &Container, text: impl AsRef<str>) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ephemeral_container_survives_in_place_reboots_and_still_ends_with_its_holder() {
-    let c = common::container().await;
+    // No guard: this test drops the handle itself. The container is
+    // ephemeral, so the reaper ends it with the test process if it fails.
+    common::engine().await;
+    let c = Container::create(common::options()).await.unwrap();
     c.write_file("/tmp/kept", b"yes").await.unwrap();
     let count_sleepers = "ps -o args | grep -c '^sleep 777'";
     for round in 0..3 {
@@ -57,12 +60,14 @@ async fn an_ephemeral_container_survives_in_place_reboots_and_still_ends_with_it
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fresh_reboot_recreates_with_the_same_name_and_limits() {
-    let c = Container::create(CreateOptions {
-        mem_limit: Some("64m".into()),
-        ..common::options()
-    })
-    .await
-    .unwrap();
+    let c = common::Guard(
+        Container::create(CreateOptions {
+            mem_limit: Some("64m".into()),
+            ..common::options()
+        })
+        .await
+        .unwrap(),
+    );
     let old_id = c.id();
     c.write_file("/tmp/lost", b"x").await.unwrap();
     c.reboot(true).await.unwrap();

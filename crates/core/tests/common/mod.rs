@@ -58,8 +58,42 @@ pub fn options() -> CreateOptions {
     }
 }
 
-/// A container of the test image; the test must `shutdown(true)` it.
-pub async fn container() -> Container {
+/// A container of the test image, removed when the guard is dropped — also
+/// when an assertion fails first and the test unwinds.
+pub async fn container() -> Guard {
     engine().await;
-    Container::create(options()).await.expect("create test container")
+    Guard(Container::create(options()).await.expect("create test container"))
+}
+
+/// Removes its container when dropped. Derefs to the [`Container`], so tests
+/// use it as one; an explicit `shutdown` in a test is harmless before it.
+pub struct Guard(pub Container);
+
+impl std::ops::Deref for Guard {
+    type Target = Container;
+    fn deref(&self) -> &Container {
+        &self.0
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // Drop cannot await and may run on the test's only runtime thread:
+        // a thread of its own, with its own runtime and connection, removes
+        // the container.
+        let name = self.0.name().to_string();
+        let removal = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(engine) = engine::connect(&Discovery::default()).await {
+                    // Already gone (the test shut it down) is fine.
+                    let _ = pocket_dock_core::persist::destroy(&engine, &name).await;
+                }
+            });
+        });
+        let _ = removal.join();
+    }
 }
