@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { AsyncSession, SessionClosed, type AsyncContainer } from 'pocket-dock'
-import { newContainer, running } from './helpers'
+import * as sync from 'pocket-dock/sync'
+import { newContainer, running, testOptions } from './helpers'
 
 describe('sessions', () => {
   let c: AsyncContainer
@@ -82,6 +83,40 @@ describe('sessions', () => {
     assert.ok(unread.length <= 1024 * 1024, `${unread.length} bytes kept`)
     assert.ok(unread.endsWith('zz\n'), JSON.stringify(unread.slice(-10)))
     await t.close()
+  })
+
+  it('a shell syntax error is exit code 2 with the message on stderr, and the session goes on', async () => {
+    const t = await c.session()
+    await t.sendAndWait('cd /tmp && KEPT=yes')
+    const bad: [string, RegExp][] = [
+      ['fi', /syntax error/],
+      ['echo x; {', /syntax error/],
+      ['echo "x', /unterminated quoted string/],
+      ['echo ${UNSET_VAR?boom}', /boom/],
+    ]
+    for (const [cmd, message] of bad) {
+      const r = await t.sendAndWait(cmd)
+      assert.equal(r.exitCode, 2, cmd)
+      assert.match(r.stderr, message, cmd)
+      assert.equal(t.closed, false, cmd)
+    }
+    await t.send('fi') // the same through send()
+    assert.equal((await t.sendAndWait('echo "$PWD $KEPT"')).stdout, '/tmp yes\n')
+    const doc = await t.sendAndWait("cat <<'EOF'\nline $KEPT\nEOF\ncat <<EOF\nline $KEPT\nEOF")
+    assert.deepEqual([doc.stdout, doc.exitCode], ['line $KEPT\nline yes\n', 0])
+    // `exit` ends the shell, as asked: the session is closed, not resumed.
+    await assert.rejects(t.sendAndWait('exit 3'), SessionClosed)
+    assert.equal(t.closed, true)
+  })
+
+  it('the sync facade: a syntax error is exit code 2 and the session goes on', () => {
+    using d = sync.createNewContainer(testOptions())
+    const t = d.session()
+    t.sendAndWait('cd /tmp')
+    const r = t.sendAndWait('fi')
+    assert.deepEqual([r.exitCode, t.closed], [2, false])
+    assert.match(r.stderr, /syntax error/)
+    assert.equal(t.sendAndWait('pwd').stdout, '/tmp\n')
   })
 
   it('close() makes later calls reject with SessionClosed', async () => {

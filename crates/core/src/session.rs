@@ -4,15 +4,25 @@
 //! `send_and_wait(cmd)` writes one line:
 //!
 //! ```sh
-//! printf '\036S<t>\036'; printf '\036S<t>\036' >&2; eval '<cmd>' </dev/null; printf '\036E<t>:%d\036' $?; printf '\036E<t>\036' >&2
+//! printf '\036S<t>\036'; printf '\036S<t>\036' >&2; command eval '<cmd>' </dev/null; printf '\036E<t>:%d\036' $?; printf '\036E<t>\036' >&2
 //! ```
 //!
 //! `<t>` is fresh random hex per command, so output cannot forge a sentinel;
 //! the command goes through `eval` of a single-quoted string, so any text —
-//! several lines, quotes, unbalanced braces — is one command, and `cd` or
+//! several lines, quotes, here-documents — is one command, and `cd` or
 //! `export` persist; its stdin is `/dev/null`, so a command that reads stdin
 //! cannot swallow the protocol. Output without a trailing newline stays as
 //! it is (the sentinel needs no line of its own).
+//!
+//! The shell only ever parses the line above, which is always well formed:
+//! the user's text is parsed by `eval`. A non-interactive shell exits on an
+//! error in a special built-in such as `eval` (a syntax error, `${x?}`, an
+//! assignment to a read-only variable), so `eval` runs under `command`, which
+//! takes those special properties away (POSIX; ash, dash and bash alike): the
+//! error is the command's own exit status 2, with the shell's message on its
+//! stderr, and the session goes on. What ends the shell on purpose still does
+//! — `exit`, `return` outside a function, `exec` of a program, `set -e` and a
+//! failure — and the session is then closed.
 //!
 //! A command past its timeout has its processes killed (all that carry the
 //! session's marker but the shell itself); the shell then prints the end
@@ -248,7 +258,7 @@ impl Session {
     pub async fn send(&self, cmd: &str) -> Result<()> {
         self.check_open()?;
         let _turn = self.turn.lock().await;
-        self.write(&format!("eval {} </dev/null\n", quote(cmd))).await
+        self.write(&format!("command eval {} </dev/null\n", quote(cmd))).await
     }
 
     /// Runs `cmd` with a timeout in seconds (default: the container's) and the
@@ -268,7 +278,7 @@ impl Session {
         self.check_open()?;
         let t = token();
         let line = format!(
-            "printf '\\036S{t}\\036'; printf '\\036S{t}\\036' >&2; eval {} </dev/null; printf '\\036E{t}:%d\\036' $?; printf '\\036E{t}\\036' >&2\n",
+            "printf '\\036S{t}\\036'; printf '\\036S{t}\\036' >&2; command eval {} </dev/null; printf '\\036E{t}:%d\\036' $?; printf '\\036E{t}\\036' >&2\n",
             quote(cmd)
         );
         let started = Instant::now();
@@ -295,7 +305,7 @@ impl Session {
             }
             if self.buffers.lock().expect("session buffers poisoned").ended {
                 return Err(Error::SessionClosed {
-                    detail: "the shell ended".into(),
+                    detail: "the shell ended (a command ran `exit`, or the container went away)".into(),
                 });
             }
             let wait = async {
