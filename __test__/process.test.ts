@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { AsyncProcess, type AsyncContainer } from 'pocket-dock'
-import { newContainer, running } from './helpers'
+import * as sync from 'pocket-dock/sync'
+import { newContainer, running, testOptions } from './helpers'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -40,6 +41,46 @@ describe('detached processes', () => {
     await p.kill('KILL')
     assert.equal((await p.wait({ timeout: 5 })).exitCode, 137)
     await assert.rejects(p.kill(99), RangeError)
+  })
+
+  it('kill() with an unknown signal is a RangeError before anything is sent', async () => {
+    const p = await c.run('sleep 41', { detach: true })
+    const outOfRange = (e: unknown) => e instanceof RangeError && (e as { code?: string }).code === 'ERR_OUT_OF_RANGE'
+    for (const bad of ['BOGUS', 'SIGBOGUS', 'SIG', '', 'KILL ', '-9', '9x', '0', '65', 0, 65, 1.5, -9, NaN]) {
+      await assert.rejects(p.kill(bad as never), outOfRange, JSON.stringify(bad))
+    }
+    await assert.rejects(p.kill({} as never), TypeError)
+    assert.equal(await p.isRunning(), true)
+    await p.kill('sigkill') // a name with or without SIG, in any case
+    assert.equal((await p.wait({ timeout: 5 })).exitCode, 137)
+    const q = await c.run('trap "echo got-usr1; exit 0" USR1; while :; do sleep 0.1; done', { detach: true })
+    await sleep(300)
+    await q.kill('Usr1')
+    assert.match((await q.wait({ timeout: 5 })).stdout, /got-usr1/)
+    const r = await c.run('sleep 42', { detach: true })
+    await r.kill(9)
+    assert.equal((await r.wait({ timeout: 5 })).exitCode, 137)
+  })
+
+  it('a detached process killed by its own timeout reports timedOut from wait()', async () => {
+    const p = await c.run('echo before; sleep 43', { detach: true, timeout: 0.5 })
+    const r = await p.wait({ timeout: 20 })
+    assert.deepEqual([r.timedOut, r.ok, r.exitCode, r.stdout], [true, false, -1, 'before\n'])
+    assert.equal(await p.isRunning(), false)
+    assert.equal(await running(c, 'sleep 43'), false)
+    const done = await (await c.run('exit 4', { detach: true, timeout: 20 })).wait()
+    assert.deepEqual([done.timedOut, done.exitCode], [false, 4])
+  })
+
+  it('the sync facade: kill() validates the signal; a timeout says timedOut', () => {
+    using d = sync.createNewContainer(testOptions())
+    const p = d.run('sleep 44', { detach: true, timeout: 0.5 })
+    assert.throws(
+      () => p.kill('BOGUS'),
+      (e: unknown) => e instanceof RangeError && (e as { code?: string }).code === 'ERR_OUT_OF_RANGE',
+    )
+    const r = p.wait({ timeout: 20 })
+    assert.deepEqual([r.timedOut, r.ok, r.exitCode], [true, false, -1])
   })
 
   it('wait() returns the real exit code and the buffered output', async () => {

@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { AsyncSession, SessionClosed, type AsyncContainer } from 'pocket-dock'
-import { newContainer, running } from './helpers'
+import * as sync from 'pocket-dock/sync'
+import { newContainer, running, testOptions } from './helpers'
+
+/** A command that prints `n` bytes of `ch`. */
+const bytes = (n: number, ch: string) => `head -c ${n} /dev/zero | tr "\\0" ${ch}`
 
 describe('sessions', () => {
   let c: AsyncContainer
@@ -82,6 +86,69 @@ describe('sessions', () => {
     assert.ok(unread.length <= 1024 * 1024, `${unread.length} bytes kept`)
     assert.ok(unread.endsWith('zz\n'), JSON.stringify(unread.slice(-10)))
     await t.close()
+  })
+
+  it('a shell syntax error is exit code 2 with the message on stderr, and the session goes on', async () => {
+    const t = await c.session()
+    await t.sendAndWait('cd /tmp && KEPT=yes')
+    const bad: [string, RegExp][] = [
+      ['fi', /syntax error/],
+      ['echo x; {', /syntax error/],
+      ['echo "x', /unterminated quoted string/],
+      ['echo ${UNSET_VAR?boom}', /boom/],
+    ]
+    for (const [cmd, message] of bad) {
+      const r = await t.sendAndWait(cmd)
+      assert.equal(r.exitCode, 2, cmd)
+      assert.match(r.stderr, message, cmd)
+      assert.equal(t.closed, false, cmd)
+    }
+    await t.send('fi') // the same through send()
+    assert.equal((await t.sendAndWait('echo "$PWD $KEPT"')).stdout, '/tmp yes\n')
+    const doc = await t.sendAndWait("cat <<'EOF'\nline $KEPT\nEOF\ncat <<EOF\nline $KEPT\nEOF")
+    assert.deepEqual([doc.stdout, doc.exitCode], ['line $KEPT\nline yes\n', 0])
+    // `exit` ends the shell, as asked: the session is closed, not resumed.
+    await assert.rejects(t.sendAndWait('exit 3'), SessionClosed)
+    assert.equal(t.closed, true)
+  })
+
+  it('a big send() costs the next sendAndWait neither its framing nor its truncated flag', async () => {
+    const t = await c.session() // no onOutput here: the output stays unread
+    await t.send(bytes(30_000_000, 'a'))
+    const big = await t.sendAndWait(bytes(1 << 20, 'b'), { timeout: 120 })
+    assert.deepEqual([big.timedOut, big.truncated, big.exitCode], [false, false, 0])
+    assert.ok(big.stdout === 'b'.repeat(1 << 20), `${big.stdout.length} bytes: ${big.stdout.slice(0, 20)}`)
+    await t.send(bytes(30_000_000, 'a'))
+    const small = await t.sendAndWait('echo small', { timeout: 120 })
+    assert.deepEqual([small.stdout, small.truncated], ['small\n', false])
+    await t.send(bytes(30_000_000, 'a'))
+    const capped = await t.sendAndWait(bytes(12_000_000, 'c'), { timeout: 120 })
+    assert.deepEqual([capped.truncated, capped.stdout.length], [true, 10 * 1024 * 1024])
+    assert.ok(/^c+$/.test(capped.stdout))
+    const unread = t.read()
+    assert.ok(unread.length <= 1024 * 1024, `${unread.length} bytes kept`)
+    assert.ok(/^a+$/.test(unread), JSON.stringify(unread.slice(0, 20)))
+    assert.equal(t.closed, false)
+    await t.close()
+  })
+
+  it('the sync facade: a syntax error is exit code 2 and the session goes on', () => {
+    using d = sync.createNewContainer(testOptions())
+    const t = d.session()
+    t.sendAndWait('cd /tmp')
+    const r = t.sendAndWait('fi')
+    assert.deepEqual([r.exitCode, t.closed], [2, false])
+    assert.match(r.stderr, /syntax error/)
+    assert.equal(t.sendAndWait('pwd').stdout, '/tmp\n')
+  })
+
+  it('the sync facade: a big send() costs the next sendAndWait nothing', () => {
+    using d = sync.createNewContainer(testOptions())
+    const t = d.session()
+    t.send(bytes(30_000_000, 'a'))
+    const big = t.sendAndWait(`${bytes(1 << 20, 'b')}; echo`, { timeout: 120 })
+    assert.deepEqual([big.timedOut, big.truncated, big.stdout.length], [false, false, (1 << 20) + 1])
+    assert.ok(/^b+\n$/.test(big.stdout))
   })
 
   it('close() makes later calls reject with SessionClosed', async () => {

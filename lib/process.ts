@@ -47,9 +47,10 @@ export class AsyncProcess {
   }
 
   /**
-   * Sends `signal` (a number, default 15 = SIGTERM, or a name like `'KILL'`) to
-   * the process and its children inside the container, then waits briefly for
-   * it to end.
+   * Sends `signal` (a number 1–64, default 15 = SIGTERM, or a name like
+   * `'KILL'` or `'SIGINT'`, in any case) to the process and its children inside
+   * the container, then waits briefly for it to end. An unknown signal rejects
+   * with a `RangeError` and sends nothing.
    */
   async kill(signal: number | string = 15): Promise<void> {
     const name = toSignal(signal)
@@ -76,12 +77,17 @@ export class AsyncProcess {
   }
 }
 
-/** A signal number (1–64) or name (`'KILL'`, `'SIGTERM'`) as the binding takes it. */
+/**
+ * A signal as the binding takes it. The core checks the value, for the sync
+ * facade alike: a number 1–64 or a standard name with or without `SIG`, in
+ * any case; anything else is a `RangeError` (`ERR_OUT_OF_RANGE`) before
+ * anything is sent.
+ */
 export function toSignal(signal: number | string): string {
-  const ok =
-    typeof signal === 'number' ? Number.isInteger(signal) && signal > 0 && signal < 65 : /^[A-Z0-9]+$/i.test(signal)
-  if (!ok) throw new RangeError(`kill(signal): ${String(signal)} is not a signal number (1–64) or name`)
-  return String(signal).replace(/^SIG/i, '')
+  if (typeof signal !== 'number' && typeof signal !== 'string') {
+    throw new TypeError(`kill(signal): the signal must be a number or a name, got ${typeof signal}`)
+  }
+  return String(signal)
 }
 
 /** @internal Hands every event to `sink` until the exit event. */

@@ -9,7 +9,8 @@
 //! - [`stream`]: streaming mode, into a bounded channel (backpressure).
 //! - [`process`]: detached mode, into a [`ring`] buffer and an event queue.
 //! - `attach`: how every mode creates and starts an exec with its output attached.
-//! - [`kill`]: the marker-based kill of a command and its children.
+//! - [`kill`]: the marker-based kill of a command and its children; [`signal`]:
+//!   the signal names and numbers `kill()` accepts.
 //! - [`output`], `decode`: the capped collector, UTF-8 decoding across frames.
 
 pub(crate) mod attach;
@@ -21,6 +22,7 @@ mod pump;
 pub mod ring;
 mod run;
 mod setup;
+pub mod signal;
 pub mod stream;
 
 use std::time::Duration;

@@ -15,6 +15,7 @@ use super::kill::kill_marked;
 use super::output::StreamKind;
 use super::pump::{pump, Sink, Stop};
 use super::ring::{BufferSnapshot, RingBuffer, DEFAULT_CAPACITY};
+use super::signal::parse_signal;
 use super::{ExecPlan, ExecResult};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -37,6 +38,15 @@ pub enum ProcessEvent {
     Exit { exit_code: i64 },
 }
 
+/// How a detached command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Exit {
+    /// The exit code; -1 if unknown or killed by its own timeout.
+    code: i64,
+    /// Killed by its own `timeout`, as a blocking `run` reports it.
+    timed_out: bool,
+}
+
 /// A command running in the background.
 pub struct Process {
     id: String,
@@ -46,8 +56,8 @@ pub struct Process {
     started_at: Instant,
     ring: Arc<StdMutex<RingBuffer>>,
     events: Mutex<mpsc::Receiver<ProcessEvent>>,
-    /// `Some(exit code)` once the command has ended (-1 if unknown).
-    exit: watch::Receiver<Option<i64>>,
+    /// Set once the command has ended.
+    exit: watch::Receiver<Option<Exit>>,
     /// Cancelled when the process has ended or the container shut down.
     ended: CancellationToken,
 }
@@ -117,11 +127,22 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
         sink.deliver(StreamKind::Stdout, tail).await;
         let tail = sink.stderr.finish();
         sink.deliver(StreamKind::Stderr, tail).await;
-        let exit_code = match outcome {
-            Ok(e) if e.stop == Stop::Finished => e.exit_code,
-            _ => -1,
+        let exit = match outcome {
+            Ok(e) if e.stop == Stop::Finished => Exit {
+                code: e.exit_code,
+                timed_out: false,
+            },
+            Ok(e) => Exit {
+                code: -1,
+                timed_out: e.stop == Stop::TimedOut,
+            },
+            Err(_) => Exit {
+                code: -1,
+                timed_out: false,
+            },
         };
-        let _ = exit_tx.send(Some(exit_code));
+        let exit_code = exit.code;
+        let _ = exit_tx.send(Some(exit));
         ended.cancel();
         let _ = sink.events.send(ProcessEvent::Exit { exit_code }).await;
     });
@@ -140,17 +161,19 @@ impl Process {
 
     /// The exit code, once ended.
     pub fn exit_code(&self) -> Option<i64> {
-        *self.exit.borrow()
+        self.exit.borrow().map(|e| e.code)
     }
 
     /// Sends `signal` to the process and its children inside the container,
     /// then waits (briefly) for it to end. A process spawned a moment ago may
     /// not exist yet in the container (the engine starts it asynchronously),
     /// so the signal is sent again while it keeps running, up to [`KILL_WAIT`].
+    /// An unknown signal is an error before anything is sent.
     pub async fn kill(&self, signal: &str) -> Result<()> {
+        let signal = parse_signal(signal)?.to_string();
         let deadline = tokio::time::Instant::now() + KILL_WAIT;
         while self.is_running() {
-            kill_marked(&self.engine, &self.container, &self.marker, signal).await?;
+            kill_marked(&self.engine, &self.container, &self.marker, &signal).await?;
             let wait_until = (tokio::time::Instant::now() + KILL_WAIT / 4).min(deadline);
             let ended = tokio::time::timeout_at(wait_until, self.ended.cancelled())
                 .await
@@ -165,6 +188,8 @@ impl Process {
     /// Waits for the process to end (at most `timeout`) and returns its result;
     /// the output is what the ring buffer holds (not consumed). If it is still
     /// running at the timeout: `timed_out`, exit code -1, and it keeps running.
+    /// A command its own `timeout` killed reports `timed_out` and -1 too, as
+    /// in the other modes.
     pub async fn wait(&self, timeout: Option<Duration>) -> ExecResult {
         let finished = match timeout {
             Some(t) => tokio::time::timeout(t, self.ended.cancelled()).await.is_ok(),
@@ -173,14 +198,15 @@ impl Process {
                 true
             }
         };
+        let exit = if finished { *self.exit.borrow() } else { None };
         let ring = self.ring.lock().expect("ring poisoned");
         let snap = ring.peek();
         ExecResult {
-            exit_code: if finished { self.exit_code().unwrap_or(-1) } else { -1 },
+            exit_code: exit.map_or(-1, |e| e.code),
             stdout: snap.stdout,
             stderr: snap.stderr,
             duration_ms: self.started_at.elapsed().as_secs_f64() * 1000.0,
-            timed_out: !finished,
+            timed_out: exit.is_none_or(|e| e.timed_out),
             truncated: ring.overflowed(),
             cancelled: false,
         }
