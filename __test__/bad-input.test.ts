@@ -138,6 +138,11 @@ describe('options of the wrong kind', () => {
     await assert.rejects(c.run('touch /tmp/ran', bad), typed(TypeError, /opts must be an object/))
     await assert.rejects(c.reboot(bad), typed(TypeError, /opts must be an object/))
     await assert.rejects(c.shutdown(bad), typed(TypeError, /opts must be an object/))
+    const s = await c.session()
+    await assert.rejects(s.sendAndWait('touch /tmp/ran', bad), typed(TypeError, /opts must be an object/))
+    await s.close()
+    const p = await c.run('sleep 0.1', { detach: true })
+    await assert.rejects(p.wait(bad), typed(TypeError, /opts must be an object/))
     await assert.rejects(
       c.run('touch /tmp/ran', { signal: 'x' as unknown as AbortSignal }),
       typed(TypeError, /AbortSignal/),

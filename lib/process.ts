@@ -1,6 +1,7 @@
 import type { NativeProcess, NativeProcessEvent } from '../binding.js'
-import { callNative } from './errors'
+import { argTypeError, callNative } from './errors'
 import { ExecResult } from './exec-result'
+import { checkObject } from './shared'
 
 /** Buffered output of a detached process. */
 export interface BufferSnapshot {
@@ -63,6 +64,7 @@ export class AsyncProcess {
    * the timeout, `timedOut` is true and it keeps running.
    */
   async wait(opts: { timeout?: number } = {}): Promise<ExecResult> {
+    checkObject(opts, 'wait(opts)')
     return new ExecResult(await callNative(() => this.#native.wait(opts.timeout)))
   }
 
@@ -85,7 +87,7 @@ export class AsyncProcess {
  */
 export function toSignal(signal: number | string): string {
   if (typeof signal !== 'number' && typeof signal !== 'string') {
-    throw new TypeError(`kill(signal): the signal must be a number or a name, got ${typeof signal}`)
+    throw argTypeError(`kill(signal): the signal must be a number or a name, got ${typeof signal}`)
   }
   return String(signal)
 }

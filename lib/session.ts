@@ -1,6 +1,7 @@
 import type { NativeSession } from '../binding.js'
-import { SessionClosed, callNative } from './errors'
+import { SessionClosed, argTypeError, callNative } from './errors'
 import { ExecResult } from './exec-result'
+import { checkObject } from './shared'
 
 /** How often `onOutput` callbacks look for output of `send()` commands. */
 const OUTPUT_POLL_MS = 50
@@ -44,6 +45,7 @@ export class AsyncSession {
    * if the command cannot be interrupted — is closed.
    */
   async sendAndWait(cmd: string, opts: { timeout?: number } = {}): Promise<ExecResult> {
+    checkObject(opts, 'sendAndWait(cmd, opts)')
     this.#checkOpen()
     return new ExecResult(await callNative(() => this.#native.sendAndWait(checkCmd(cmd), opts.timeout)))
   }
@@ -55,7 +57,7 @@ export class AsyncSession {
 
   /** Calls `fn(data)` with the output of `send()` commands as it arrives (instead of `read()`). */
   onOutput(fn: (data: string) => void): void {
-    if (typeof fn !== 'function') throw new TypeError('onOutput(fn): fn must be a function')
+    if (typeof fn !== 'function') throw argTypeError('onOutput(fn): fn must be a function')
     this.#listeners.push(fn)
     this.#poll ??= setInterval(() => this.#deliver(), OUTPUT_POLL_MS).unref()
   }
@@ -91,6 +93,6 @@ export class AsyncSession {
 
 /** @internal */
 export function checkCmd(cmd: string): string {
-  if (typeof cmd !== 'string') throw new TypeError(`the command must be a string, got ${typeof cmd}`)
+  if (typeof cmd !== 'string') throw argTypeError(`the command must be a string, got ${typeof cmd}`)
   return cmd
 }

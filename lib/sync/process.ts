@@ -1,6 +1,7 @@
 import type { NativeProcess } from '../../binding.js'
 import { callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
+import { checkObject } from '../shared'
 import { pumpEvents, toSignal, type BufferSnapshot, type ProcessEventSink } from '../process'
 
 /** The sync facade of {@link AsyncProcess}: a detached command. */
@@ -30,6 +31,7 @@ export class Process {
     callNativeSync(() => this.#native.killSync(name))
   }
   wait(opts: { timeout?: number } = {}): ExecResult {
+    checkObject(opts, 'wait(opts)')
     return new ExecResult(callNativeSync(() => this.#native.waitSync(opts.timeout)))
   }
   read(): BufferSnapshot {

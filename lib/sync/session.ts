@@ -1,6 +1,7 @@
 import type { NativeSession } from '../../binding.js'
 import { SessionClosed, callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
+import { checkObject } from '../shared'
 import { checkCmd } from '../session'
 
 /** The sync facade of {@link AsyncSession}: a long-lived shell. */
@@ -23,6 +24,7 @@ export class Session {
     callNativeSync(() => this.#native.sendSync(checkCmd(cmd)))
   }
   sendAndWait(cmd: string, opts: { timeout?: number } = {}): ExecResult {
+    checkObject(opts, 'sendAndWait(cmd, opts)')
     this.#checkOpen()
     return new ExecResult(callNativeSync(() => this.#native.sendAndWaitSync(checkCmd(cmd), opts.timeout)))
   }
