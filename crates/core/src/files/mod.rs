@@ -3,6 +3,7 @@
 //! [`transfer`] moves whole trees in and out, streamed. Every function
 //! checks its container paths before it contacts the engine.
 
+mod extract;
 pub mod transfer;
 
 use std::io::Read;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use bollard::query_parameters::{DownloadFromContainerOptions, UploadToContainerOptions};
 use futures::StreamExt;
+use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
@@ -91,6 +93,31 @@ pub async fn write_file(engine: &Arc<Engine>, container: &str, path: &str, data:
         }
         other => other,
     }
+}
+
+/// The engine's archive of `path`, read as it arrives. The first answer is
+/// awaited here, so a missing path or container is a typed error before any
+/// byte is read.
+pub(crate) async fn download(engine: &Arc<Engine>, container: &str, path: &str) -> Result<impl Read + Send + 'static> {
+    let op = Op::Path { container, path };
+    let mut stream = Box::pin(
+        engine
+            .docker()
+            .download_from_container(container, Some(DownloadFromContainerOptions { path: path.to_string() })),
+    );
+    let first = match stream.next().await {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(e)) => return Err(Error::from_engine(e, op)),
+        None => {
+            return Err(Error::PathNotFound {
+                container_id: container.to_string(),
+                path: path.to_string(),
+            })
+        }
+    };
+    let rest = stream.map(|r| r.map_err(|e| std::io::Error::other(e.to_string())));
+    let all = futures::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(rest);
+    Ok(SyncIoBridge::new(StreamReader::new(Box::pin(all))))
 }
 
 /// Reads the file at `path`.

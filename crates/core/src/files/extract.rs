@@ -1,0 +1,405 @@
+//! Extraction of the archive a container sends for `pull`. The container is
+//! hostile: nothing outside the destination may be created, opened, changed
+//! or followed, whatever is already in the destination (the user's own
+//! symlinks, or those of an earlier pull) and whatever order the entries come in.
+//!
+//! The rules, after the hardened extraction of `docker cp` and Python's
+//! `tarfile` `data` filter, and where they go further:
+//! - Names: absolute names and names holding `..` are refused (both do).
+//! - Resolution: every path is walked beneath the destination one component
+//!   at a time through `cap-std` directory handles (openat-style; `cap-std`
+//!   itself never resolves outside the handle it starts from), and no symlink
+//!   is followed on the way: a directory entry replaces a symlink or file in
+//!   its way (as `docker cp` replaces what is in the way), any other entry
+//!   whose parent is not a real directory is refused. So every entry lands at
+//!   its own name, and a symlink already in the destination is never followed.
+//! - Files are always created anew (`O_CREAT | O_EXCL`, no following) after
+//!   unlinking what was there, never opened for writing, so neither a symlink
+//!   nor a hard link already in the destination can redirect a write.
+//! - Symlinks: the data filter's "the target must resolve inside the
+//!   destination", decided on the link text alone: relative, `..` only as
+//!   leading components and no more of them than the link's depth below the
+//!   destination. Resolving on disk instead (the data filter's `realpath`)
+//!   depends on entry order: `chain -> d/l/../../x` resolves inside until a
+//!   later `d/l -> ..` lands, then two levels above the destination. With
+//!   `..` only in front, every link made here leads inside, whichever links
+//!   exist and whenever they arrive.
+//! - Hard links: only to a regular file already inside the destination,
+//!   reached the same way (both refuse targets outside).
+//! - Modes, as the data filter: setuid, setgid, sticky and group/other write
+//!   are dropped, a file not executable by its owner loses every execute bit,
+//!   and the owner keeps read and write (and search on directories) so a later
+//!   pull can replace what this one wrote. Ownership is not restored.
+//! - Special files (devices, FIFOs, sockets) are refused (both do).
+//!
+//! Refused entries are skipped and named; the rest is extracted. Nothing is
+//! checked before writing or staged in a temporary directory: a pull streams
+//! (a 1 GiB tree is never held or downloaded twice), a staging directory
+//! would not protect the merge into an existing destination, which is where a
+//! link planted by an earlier pull waits, and with the rules above no entry,
+//! in any order, can leave a way out behind.
+//!
+//! Runs of zeros in a regular file become holes (a seek instead of a write):
+//! engines send sparse files as plain entries full of zeros, and a 1 GiB
+//! sparse file should not take 1 GiB on the host.
+
+use std::ffi::OsStr;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, OpenOptions, Permissions};
+
+/// Why an entry was not extracted: refused (named to the user) or a host failure.
+enum Skip {
+    Refused(String),
+    Io(io::Error),
+}
+
+impl From<io::Error> for Skip {
+    fn from(e: io::Error) -> Self {
+        Skip::Io(e)
+    }
+}
+
+/// Extracts the archive of one file or directory to `dest` (the copy itself);
+/// returns the names of the entries it refused.
+pub(super) fn extract(reader: impl Read, dest: &Path) -> io::Result<Vec<String>> {
+    let mut archive = tar::Archive::new(reader);
+    let mut refused = Vec::new();
+    let mut target = Target {
+        dest,
+        root: None,
+        item_is_file: false,
+    };
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        match target.place(&mut entry) {
+            Ok(()) => {}
+            Err(Skip::Refused(what)) => refused.push(what),
+            Err(Skip::Io(e)) => return Err(e),
+        }
+    }
+    Ok(refused)
+}
+
+/// The destination: a handle on it once it is a directory.
+struct Target<'a> {
+    dest: &'a Path,
+    root: Option<Dir>,
+    item_is_file: bool,
+}
+
+impl Target<'_> {
+    fn place<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<(), Skip> {
+        let raw = entry.path()?.into_owned();
+        let shown = raw.display().to_string();
+        // The archive's first component is the pulled item itself: it becomes `dest`.
+        let Some(rel) = relative_inside(&raw) else {
+            return Err(Skip::Refused(shown));
+        };
+        let kind = entry.header().entry_type();
+        let mode = entry.header().mode().unwrap_or(0o644);
+        if rel.as_os_str().is_empty() {
+            return self.place_item(entry, kind, mode, shown);
+        }
+        if self.item_is_file {
+            return Err(Skip::Refused(shown));
+        }
+        let root = match self.root.take() {
+            Some(root) => root,
+            None => open_root(self.dest, 0o755)?,
+        };
+        let root = self.root.insert(root);
+        let names: Vec<&OsStr> = rel.iter().collect();
+        let (name, parents) = names.split_last().expect("a non-empty relative path");
+        let parent = walk(root, parents, true)?.ok_or_else(|| Skip::Refused(shown.clone()))?;
+        match kind {
+            tar::EntryType::Directory => make_dir(&parent, name, mode),
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                write_file(&parent, name, entry, mode, &shown)
+            }
+            tar::EntryType::Symlink => {
+                let link = entry.link_name()?.map(|l| l.into_owned()).unwrap_or_default();
+                if !symlink_stays_inside(&rel, &link) {
+                    return Err(Skip::Refused(format!("{shown} -> {}", link.display())));
+                }
+                clear_for_non_dir(&parent, name, &shown)?;
+                parent.symlink(&link, name)?;
+                Ok(())
+            }
+            tar::EntryType::Link => {
+                let link = entry.link_name()?.map(|l| l.into_owned()).unwrap_or_default();
+                let refuse = || Skip::Refused(format!("{shown} => {}", link.display()));
+                let source = relative_inside(&link).filter(|s| !s.as_os_str().is_empty() && *s != rel);
+                let source = source.ok_or_else(refuse)?;
+                let src_names: Vec<&OsStr> = source.iter().collect();
+                let (src_name, src_parents) = src_names.split_last().expect("a non-empty relative path");
+                let src_dir = walk(root, src_parents, false)?.ok_or_else(refuse)?;
+                if !kind_of(&src_dir, src_name)?.is_some_and(|t| t.is_file()) {
+                    return Err(refuse());
+                }
+                clear_for_non_dir(&parent, name, &shown)?;
+                src_dir.hard_link(src_name, &parent, name)?;
+                Ok(())
+            }
+            _ => Err(Skip::Refused(shown)),
+        }
+    }
+
+    /// The pulled item itself: a directory becomes the root of everything
+    /// after it; a file is written as `dest`; anything else is refused.
+    fn place_item<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        kind: tar::EntryType,
+        mode: u32,
+        shown: String,
+    ) -> Result<(), Skip> {
+        if self.root.is_some() || self.item_is_file {
+            return Err(Skip::Refused(shown)); // the item comes once
+        }
+        match kind {
+            tar::EntryType::Directory => {
+                self.root = Some(open_root(self.dest, mode)?);
+                Ok(())
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+                // `dest` and its parents are the caller's own path: followed as given.
+                let (Some(parent), Some(name)) = (self.dest.parent(), self.dest.file_name()) else {
+                    return Err(Skip::Io(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("{} does not name a file", self.dest.display()),
+                    )));
+                };
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                std::fs::create_dir_all(parent)?;
+                let dir = Dir::open_ambient_dir(parent, ambient_authority())?;
+                self.item_is_file = true;
+                write_file(&dir, name, entry, mode, &shown)
+            }
+            _ => Err(Skip::Refused(shown)),
+        }
+    }
+}
+
+/// Creates `dest` (the caller's own path, followed as given) and opens it as
+/// the root that every other entry stays beneath.
+fn open_root(dest: &Path, mode: u32) -> io::Result<Dir> {
+    std::fs::create_dir_all(dest)?;
+    std::fs::set_permissions(dest, std::fs::Permissions::from_mode(dir_mode(mode)))?;
+    Dir::open_ambient_dir(dest, ambient_authority())
+}
+
+/// Opens the directory `names` below `root` without following any symlink,
+/// creating missing directories when `create`. `None` when a component is a
+/// symlink or not a directory (or missing, when not creating).
+fn walk(root: &Dir, names: &[&OsStr], create: bool) -> io::Result<Option<Dir>> {
+    let mut dir = root.try_clone()?;
+    for name in names {
+        dir = match dir.open_dir_nofollow(name) {
+            Ok(next) => next,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
+                dir.create_dir(name)?;
+                dir.open_dir_nofollow(name)?
+            }
+            Err(e) => {
+                return match kind_of(&dir, name)? {
+                    Some(t) if t.is_dir() => Err(e),
+                    _ => Ok(None),
+                }
+            }
+        };
+    }
+    Ok(Some(dir))
+}
+
+/// What is at `name` in `dir`, not following a symlink; `None` if nothing.
+fn kind_of(dir: &Dir, name: &OsStr) -> io::Result<Option<cap_std::fs::FileType>> {
+    match dir.symlink_metadata(name) {
+        Ok(m) => Ok(Some(m.file_type())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A directory at `name`: kept if one is there, else it replaces what is
+/// (a symlink is unlinked, never followed).
+fn make_dir(parent: &Dir, name: &OsStr, mode: u32) -> Result<(), Skip> {
+    match kind_of(parent, name)? {
+        Some(t) if t.is_dir() => {}
+        Some(_) => {
+            parent.remove_file(name)?;
+            parent.create_dir(name)?;
+        }
+        None => parent.create_dir(name)?,
+    }
+    parent.set_permissions(
+        name,
+        Permissions::from_std(std::fs::Permissions::from_mode(dir_mode(mode))),
+    )?;
+    Ok(())
+}
+
+/// Unlinks a file or symlink at `name` so a new one can be created there; a
+/// directory in the way is refused rather than deleted with its tree.
+fn clear_for_non_dir(parent: &Dir, name: &OsStr, shown: &str) -> Result<(), Skip> {
+    match kind_of(parent, name)? {
+        Some(t) if t.is_dir() => Err(Skip::Refused(format!("{shown} (a directory is in its place)"))),
+        Some(_) => Ok(parent.remove_file(name)?),
+        None => Ok(()),
+    }
+}
+
+/// Writes a regular file anew at `name` (never through what was there).
+fn write_file(parent: &Dir, name: &OsStr, data: &mut impl Read, mode: u32, shown: &str) -> Result<(), Skip> {
+    clear_for_non_dir(parent, name, shown)?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true).follow(FollowSymlinks::No);
+    let mut out = parent.open_with(name, &options)?.into_std();
+    copy_sparse(data, &mut out)?;
+    out.set_permissions(std::fs::Permissions::from_mode(file_mode(mode)))?;
+    Ok(())
+}
+
+/// Copy granularity, and the unit of hole detection: zero runs shorter than
+/// this are written, which keeps the check cheap and the file exact.
+const BLOCK: usize = 64 << 10;
+static ZEROS: [u8; BLOCK] = [0; BLOCK];
+
+/// Copies `data` into the empty file `out`, seeking over whole blocks of
+/// zeros so the file system leaves holes there.
+fn copy_sparse(data: &mut impl Read, out: &mut std::fs::File) -> io::Result<()> {
+    let mut buf = vec![0u8; BLOCK];
+    let mut len: u64 = 0;
+    loop {
+        // Fill the block so blocks stay aligned with file offsets.
+        let mut n = 0;
+        while n < BLOCK {
+            match data.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        // Slice equality is a memcmp: fast even in a debug build.
+        if buf[..n] == ZEROS[..n] {
+            out.seek(SeekFrom::Current(n as i64))?;
+        } else {
+            out.write_all(&buf[..n])?;
+        }
+        len += n as u64;
+        if n < BLOCK {
+            break;
+        }
+    }
+    // A file that ends in a hole gets its length here.
+    out.set_len(len)
+}
+
+/// A file's mode on the host, as the data filter sets it.
+fn file_mode(mode: u32) -> u32 {
+    let mut m = mode & 0o755;
+    if m & 0o100 == 0 {
+        m &= !0o111;
+    }
+    m | 0o600
+}
+
+/// A directory's mode on the host: no special or group/other write bits, and
+/// the owner can always list, enter and write it.
+fn dir_mode(mode: u32) -> u32 {
+    (mode & 0o755) | 0o700
+}
+
+/// The entry's path without its first component, if it has only normal
+/// components (no `..`, no root).
+fn relative_inside(path: &Path) -> Option<PathBuf> {
+    let mut parts = path.components().filter(|c| !matches!(c, Component::CurDir));
+    match parts.next()? {
+        Component::Normal(_) => {}
+        _ => return None,
+    }
+    let mut rel = PathBuf::new();
+    for c in parts {
+        match c {
+            Component::Normal(p) => rel.push(p),
+            _ => return None,
+        }
+    }
+    Some(rel)
+}
+
+/// Whether a symlink at `rel` (below the root) pointing to `link` leads
+/// inside the root whatever the other links are: relative, `..` only in
+/// front (a `..` after a name would climb from wherever that name, maybe a
+/// link, leads), and no more of them than the link's depth.
+fn symlink_stays_inside(rel: &Path, link: &Path) -> bool {
+    let Some(depth) = rel.components().count().checked_sub(1) else {
+        return false; // the pulled item itself: its directory is outside `dest`
+    };
+    if link.as_os_str().is_empty() {
+        return false;
+    }
+    let (mut ups, mut named) = (0, false);
+    for c in link.components() {
+        match c {
+            Component::ParentDir if !named => ups += 1,
+            Component::Normal(_) => named = true,
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    ups <= depth
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_must_stay_below_the_pulled_item() {
+        assert_eq!(relative_inside(Path::new("out/a/b")), Some(PathBuf::from("a/b")));
+        assert_eq!(relative_inside(Path::new("out")), Some(PathBuf::new()));
+        assert_eq!(relative_inside(Path::new("out/../etc/passwd")), None);
+        assert_eq!(relative_inside(Path::new("/etc/passwd")), None);
+    }
+
+    #[test]
+    fn symlinks_may_point_inside_only_whatever_other_links_exist() {
+        assert!(symlink_stays_inside(Path::new("a/link"), Path::new("../b")));
+        assert!(symlink_stays_inside(Path::new("link"), Path::new("b/c")));
+        assert!(symlink_stays_inside(Path::new("d/l"), Path::new("..")));
+        assert!(symlink_stays_inside(Path::new("link"), Path::new("./b")));
+        assert!(!symlink_stays_inside(Path::new("link"), Path::new("../x")));
+        assert!(!symlink_stays_inside(Path::new("a/link"), Path::new("../../x")));
+        assert!(!symlink_stays_inside(Path::new("link"), Path::new("/etc/passwd")));
+        assert!(!symlink_stays_inside(Path::new(""), Path::new("sibling")));
+        assert!(!symlink_stays_inside(Path::new("link"), Path::new("")));
+        // Lexically inside, but `l` may itself be a link to `..`.
+        assert!(!symlink_stays_inside(Path::new("chain"), Path::new("d/l/../../victim")));
+        assert!(!symlink_stays_inside(Path::new("a/b/link"), Path::new("../x/../y")));
+    }
+
+    #[test]
+    fn modes_lose_special_and_group_other_write_bits() {
+        assert_eq!(file_mode(0o4777), 0o755);
+        assert_eq!(file_mode(0o2664), 0o644);
+        assert_eq!(file_mode(0o444), 0o644);
+        assert_eq!(file_mode(0o611), 0o600);
+        assert_eq!(file_mode(0o600), 0o600);
+        assert_eq!(dir_mode(0o1777), 0o755);
+        assert_eq!(dir_mode(0o555), 0o755);
+        assert_eq!(dir_mode(0o700), 0o700);
+    }
+}
