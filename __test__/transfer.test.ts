@@ -268,3 +268,40 @@ describe('pull of a hostile tree', () => {
     assert.equal(tail.toString(), 'end\n')
   })
 })
+
+describe('push of special files', () => {
+  let c: AsyncContainer
+  let host: string
+  before(async () => {
+    c = await newContainer()
+    host = mkdtempSync(join(tmpdir(), 'pd-special-'))
+  })
+  after(async () => {
+    await c.shutdown({ force: true })
+    rmSync(host, { recursive: true, force: true })
+  })
+
+  /** Rejects with a TypeError naming `path`, long before any engine timeout. */
+  async function refusedNaming(call: Promise<void>, path: string): Promise<void> {
+    const guard = new Promise((_, reject) => setTimeout(() => reject(new Error('push hung')), 20_000).unref())
+    await assert.rejects(Promise.race([call, guard]), (e: unknown) => {
+      assert.ok(e instanceof TypeError, String(e))
+      assert.equal((e as { code?: string }).code, 'ERR_INVALID_ARG_VALUE')
+      assert.ok(e.message.includes(path), e.message)
+      return true
+    })
+  }
+
+  it('a FIFO, /dev/zero or a FIFO inside a directory is a TypeError naming it, before the engine', async () => {
+    const fifo = join(host, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    await refusedNaming(c.push(fifo, '/tmp/fifo'), fifo)
+    await refusedNaming(c.push('/dev/zero', '/tmp/zero'), '/dev/zero')
+    const tree = join(host, 'tree')
+    mkdirSync(join(tree, 'deep'), { recursive: true })
+    writeFileSync(join(tree, 'ok.txt'), 'ok\n')
+    execFileSync('mkfifo', [join(tree, 'deep/pipe')])
+    await refusedNaming(c.push(tree, '/tmp/tree'), join(tree, 'deep/pipe'))
+    assert.equal((await c.run('ls /tmp/fifo /tmp/zero /tmp/tree')).exitCode, 1) // nothing arrived
+  })
+})

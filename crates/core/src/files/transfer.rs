@@ -3,7 +3,9 @@
 //! channel, so a 1 GiB file never sits in memory.
 //!
 //! `pull` treats the container as hostile: [`extract`] writes nothing
-//! outside `dest` and names what it refused.
+//! outside `dest` and names what it refused. `push` refuses special files
+//! (FIFOs, devices, sockets) before it contacts the engine: reading one would
+//! block or never end.
 
 use std::fs;
 use std::io::{self, Write};
@@ -56,6 +58,10 @@ pub async fn push(engine: &Arc<Engine>, container: &str, src: &Path, dest: &str)
     let (dir, name) = split_path(dest)?;
     let meta =
         fs::symlink_metadata(src).map_err(|e| Error::InvalidArgument(format!("cannot read {}: {e}", src.display())))?;
+    let root = src.to_path_buf();
+    tokio::task::spawn_blocking(move || refuse_special_files(&root))
+        .await
+        .map_err(|e| Error::InvalidArgument(format!("cannot read {}: {e}", src.display())))??;
     let op = Op::Path { container, path: dir };
     let first = upload(engine, container, src, dir, name, meta.is_dir()).await;
     match first.map_err(|e| Error::from_engine(e, op)) {
@@ -68,6 +74,43 @@ pub async fn push(engine: &Arc<Engine>, container: &str, src: &Path, dest: &str)
         }
         other => other,
     }
+}
+
+/// Refuses `src` if it is, or (a directory) holds, anything but regular
+/// files, directories and symlinks: a FIFO would block the read forever and
+/// `/dev/zero` never ends, and the engine would only see a stalled upload.
+fn refuse_special_files(src: &Path) -> Result<()> {
+    let unreadable = |path: &Path, e: io::Error| Error::InvalidArgument(format!("cannot read {}: {e}", path.display()));
+    let mut pending = vec![src.to_path_buf()];
+    while let Some(path) = pending.pop() {
+        let kind = fs::symlink_metadata(&path)
+            .map_err(|e| unreadable(&path, e))?
+            .file_type();
+        if kind.is_dir() {
+            for entry in fs::read_dir(&path).map_err(|e| unreadable(&path, e))? {
+                pending.push(entry.map_err(|e| unreadable(&path, e))?.path());
+            }
+        } else if !kind.is_file() && !kind.is_symlink() {
+            use std::os::unix::fs::FileTypeExt;
+            let what = if kind.is_fifo() {
+                "a FIFO (named pipe)"
+            } else if kind.is_char_device() {
+                "a character device"
+            } else if kind.is_block_device() {
+                "a block device"
+            } else if kind.is_socket() {
+                "a socket"
+            } else {
+                "a special file"
+            };
+            return Err(Error::InvalidArgument(format!(
+                "cannot push {}: {} is {what}; only regular files, directories and symlinks can be pushed",
+                src.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 async fn upload(
