@@ -108,6 +108,17 @@ describe('push and pull', () => {
     await assert.rejects(c.push(join(host, 'does-not-exist'), '/tmp/x'), TypeError)
   })
 
+  it('a dest that cannot be written is a TypeError about dest, not an engine failure', async () => {
+    writeFileSync(join(host, 'a-file'), 'x\n')
+    await c.run('mkdir -p /tmp/small && echo s > /tmp/small/s.txt')
+    await assert.rejects(c.pull('/tmp/small', join(host, 'a-file/below')), (e: unknown) => {
+      assert.ok(e instanceof TypeError, String(e))
+      assert.equal((e as { code?: string }).code, 'ERR_INVALID_ARG_VALUE')
+      assert.ok(e.message.includes(join(host, 'a-file/below')), e.message)
+      return true
+    })
+  })
+
   it('64 MiB moves both ways without the process holding it', async () => {
     const big = join(host, 'big.bin')
     const back = join(host, 'big-back.bin')

@@ -52,10 +52,20 @@ use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions, Permissions};
 
-/// Why an entry was not extracted: refused (named to the user) or a host failure.
+/// Why an entry was not extracted: refused (named to the user), a failure
+/// writing on the host, or an archive that cannot be read.
 enum Skip {
     Refused(String),
     Io(io::Error),
+    Archive(io::Error),
+}
+
+/// Why extraction stopped: the host refused a write (a bad `dest`, a full
+/// disk), or the archive from the engine broke off or is malformed.
+#[derive(Debug)]
+pub(super) enum Failure {
+    Host(io::Error),
+    Archive(io::Error),
 }
 
 impl From<io::Error> for Skip {
@@ -66,7 +76,7 @@ impl From<io::Error> for Skip {
 
 /// Extracts the archive of one file or directory to `dest` (the copy itself);
 /// returns the names of the entries it refused.
-pub(super) fn extract(reader: impl Read, dest: &Path) -> io::Result<Vec<String>> {
+pub(super) fn extract(reader: impl Read, dest: &Path) -> Result<Vec<String>, Failure> {
     let mut archive = tar::Archive::new(reader);
     let mut refused = Vec::new();
     let mut target = Target {
@@ -74,12 +84,13 @@ pub(super) fn extract(reader: impl Read, dest: &Path) -> io::Result<Vec<String>>
         root: None,
         item_is_file: false,
     };
-    for entry in archive.entries()? {
-        let mut entry = entry?;
+    for entry in archive.entries().map_err(Failure::Archive)? {
+        let mut entry = entry.map_err(Failure::Archive)?;
         match target.place(&mut entry) {
             Ok(()) => {}
             Err(Skip::Refused(what)) => refused.push(what),
-            Err(Skip::Io(e)) => return Err(e),
+            Err(Skip::Io(e)) => return Err(Failure::Host(e)),
+            Err(Skip::Archive(e)) => return Err(Failure::Archive(e)),
         }
     }
     Ok(refused)
@@ -94,7 +105,7 @@ struct Target<'a> {
 
 impl Target<'_> {
     fn place<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<(), Skip> {
-        let raw = entry.path()?.into_owned();
+        let raw = entry.path().map_err(Skip::Archive)?.into_owned();
         let shown = raw.display().to_string();
         // The archive's first component is the pulled item itself: it becomes `dest`.
         let Some(rel) = relative_inside(&raw) else {
@@ -122,7 +133,7 @@ impl Target<'_> {
                 write_file(&parent, name, entry, mode, &shown)
             }
             tar::EntryType::Symlink => {
-                let link = entry.link_name()?.map(|l| l.into_owned()).unwrap_or_default();
+                let link = link_name(entry)?;
                 if !symlink_stays_inside(&rel, &link) {
                     return Err(Skip::Refused(format!("{shown} -> {}", link.display())));
                 }
@@ -131,7 +142,7 @@ impl Target<'_> {
                 Ok(())
             }
             tar::EntryType::Link => {
-                let link = entry.link_name()?.map(|l| l.into_owned()).unwrap_or_default();
+                let link = link_name(entry)?;
                 let refuse = || Skip::Refused(format!("{shown} => {}", link.display()));
                 let source = relative_inside(&link).filter(|s| !s.as_os_str().is_empty() && *s != rel);
                 let source = source.ok_or_else(refuse)?;
@@ -187,6 +198,11 @@ impl Target<'_> {
             _ => Err(Skip::Refused(shown)),
         }
     }
+}
+
+fn link_name<R: Read>(entry: &tar::Entry<'_, R>) -> Result<PathBuf, Skip> {
+    let link = entry.link_name().map_err(Skip::Archive)?;
+    Ok(link.map(|l| l.into_owned()).unwrap_or_default())
 }
 
 /// Creates `dest` (the caller's own path, followed as given) and opens it as
@@ -275,7 +291,7 @@ static ZEROS: [u8; BLOCK] = [0; BLOCK];
 
 /// Copies `data` into the empty file `out`, seeking over whole blocks of
 /// zeros so the file system leaves holes there.
-fn copy_sparse(data: &mut impl Read, out: &mut std::fs::File) -> io::Result<()> {
+fn copy_sparse(data: &mut impl Read, out: &mut std::fs::File) -> Result<(), Skip> {
     let mut buf = vec![0u8; BLOCK];
     let mut len: u64 = 0;
     loop {
@@ -286,7 +302,7 @@ fn copy_sparse(data: &mut impl Read, out: &mut std::fs::File) -> io::Result<()> 
                 Ok(0) => break,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Err(e) => return Err(Skip::Archive(e)),
             }
         }
         if n == 0 {
@@ -304,7 +320,7 @@ fn copy_sparse(data: &mut impl Read, out: &mut std::fs::File) -> io::Result<()> 
         }
     }
     // A file that ends in a hole gets its length here.
-    out.set_len(len)
+    Ok(out.set_len(len)?)
 }
 
 /// A file's mode on the host, as the data filter sets it.

@@ -165,14 +165,21 @@ pub async fn pull(engine: &Arc<Engine>, container: &str, src: &str, dest: &Path)
     check_absolute(src)?;
     // The first answer tells whether the path exists: read before any host write.
     let reader = download(engine, container, src).await?;
+    let shown = dest.display().to_string();
     let dest = dest.to_path_buf();
     let refused = tokio::task::spawn_blocking(move || extract::extract(reader, &dest))
         .await
         .map_err(|e| Error::SocketCommunication {
             detail: format!("extraction failed: {e}"),
         })?
-        .map_err(|e| Error::SocketCommunication {
-            detail: format!("cannot extract {src}: {e}"),
+        .map_err(|e| match e {
+            // A host path that cannot be written is the caller's to fix, not the engine's.
+            extract::Failure::Host(e) => {
+                Error::InvalidArgument(format!("cannot write the pull of {src} to {shown}: {e}"))
+            }
+            extract::Failure::Archive(e) => Error::SocketCommunication {
+                detail: format!("the archive of {src} broke off: {e}"),
+            },
         })?;
     if refused.is_empty() {
         return Ok(());
