@@ -407,6 +407,130 @@ mod tests {
         assert!(!symlink_stays_inside(Path::new("a/b/link"), Path::new("../x/../y")));
     }
 
+    /// A fresh directory holding `dest` (not yet created) and `outside`.
+    struct Scratch(PathBuf);
+    impl Scratch {
+        fn new(tag: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "pd-extract-{tag}-{}-{}",
+                std::process::id(),
+                rand::random::<u32>()
+            ));
+            std::fs::create_dir_all(dir.join("outside")).unwrap();
+            Scratch(dir)
+        }
+        fn dest(&self) -> PathBuf {
+            self.0.join("dest")
+        }
+        fn outside(&self) -> PathBuf {
+            self.0.join("outside")
+        }
+    }
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    enum E<'a> {
+        Dir(&'a str),
+        File(&'a str, &'a [u8]),
+        Sym(&'a str, &'a str),
+        Hard(&'a str, &'a str),
+    }
+
+    /// A tar of `entries` in this order, as a hostile engine could send it.
+    fn tar_of(entries: &[E<'_>]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for e in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o755);
+            match *e {
+                E::Dir(p) => {
+                    h.set_entry_type(tar::EntryType::Directory);
+                    h.set_size(0);
+                    b.append_data(&mut h, p, io::empty()).unwrap();
+                }
+                E::File(p, data) => {
+                    h.set_entry_type(tar::EntryType::Regular);
+                    h.set_size(data.len() as u64);
+                    b.append_data(&mut h, p, data).unwrap();
+                }
+                E::Sym(p, to) | E::Hard(p, to) => {
+                    let kind = if matches!(e, E::Sym(..)) {
+                        tar::EntryType::Symlink
+                    } else {
+                        tar::EntryType::Link
+                    };
+                    h.set_entry_type(kind);
+                    h.set_size(0);
+                    b.append_link(&mut h, p, to).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn hostile_orders_and_planted_links_never_reach_outside() {
+        let s = Scratch::new("hostile");
+        let dest = s.dest();
+        std::fs::create_dir_all(&dest).unwrap();
+        // The user's own link out, and an entry under it with no directory entry first.
+        std::os::unix::fs::symlink(s.outside(), dest.join("planted")).unwrap();
+        let archive = tar_of(&[
+            E::Dir("src"),
+            E::File("src/planted/x", b"no"),
+            // A link made here, then entries through it.
+            E::Sym("src/ln", "d"),
+            E::Dir("src/d"),
+            E::File("src/ln/through", b"no"),
+            // The chain in the other order: the inner link first.
+            E::Sym("src/d/l", ".."),
+            E::Sym("src/chain", "d/l/../../outside"),
+            // Hard links to outside, to a symlink, to nothing.
+            E::Hard("src/h1", "src/../outside/x"),
+            E::Hard("src/h2", "src/planted"),
+            E::Hard("src/h3", "src/missing"),
+            E::File("src/ok", b"ok"),
+            E::Hard("src/ok2", "src/ok"),
+        ]);
+        let refused = extract(archive.as_slice(), &dest).unwrap();
+        assert_eq!(std::fs::read_dir(s.outside()).unwrap().count(), 0, "nothing outside");
+        for name in [
+            "src/planted/x",
+            "src/ln/through",
+            "src/chain",
+            "src/h1",
+            "src/h2",
+            "src/h3",
+        ] {
+            assert!(
+                refused.iter().any(|r| r.starts_with(name)),
+                "{name} refused: {refused:?}"
+            );
+        }
+        assert_eq!(refused.len(), 6, "{refused:?}");
+        assert_eq!(std::fs::read(dest.join("ok2")).unwrap(), b"ok");
+        assert_eq!(std::fs::read_link(dest.join("d/l")).unwrap(), Path::new(".."));
+        assert!(std::fs::symlink_metadata(dest.join("chain")).is_err());
+    }
+
+    #[test]
+    fn a_file_replaces_a_planted_link_and_never_writes_through_it() {
+        let s = Scratch::new("replace");
+        let dest = s.dest();
+        std::fs::create_dir_all(&dest).unwrap();
+        std::fs::write(s.outside().join("target"), b"mine").unwrap();
+        std::os::unix::fs::symlink(s.outside().join("target"), dest.join("f")).unwrap();
+        std::fs::hard_link(s.outside().join("target"), dest.join("g")).unwrap();
+        let archive = tar_of(&[E::Dir("src"), E::File("src/f", b"theirs"), E::File("src/g", b"theirs")]);
+        assert!(extract(archive.as_slice(), &dest).unwrap().is_empty());
+        assert_eq!(std::fs::read(s.outside().join("target")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(dest.join("f")).unwrap(), b"theirs");
+        assert_eq!(std::fs::read(dest.join("g")).unwrap(), b"theirs");
+    }
+
     #[test]
     fn modes_lose_special_and_group_other_write_bits() {
         assert_eq!(file_mode(0o4777), 0o755);
