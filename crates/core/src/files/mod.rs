@@ -1,6 +1,7 @@
 //! Files in a container: write, read and list, through the engine's archive
 //! (tar) API and argv-only execs — no user text is ever spliced into a shell.
-//! [`transfer`] moves whole trees in and out, streamed. Every function
+//! [`transfer`] moves whole trees in and out, streamed; `extract` writes
+//! what `pull` receives without ever leaving the destination. Every function
 //! checks its container paths before it contacts the engine.
 
 mod extract;
