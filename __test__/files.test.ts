@@ -1,9 +1,11 @@
 // Files: write, read and list through the engine's archive API and argv-only
 // execs; typed errors for missing paths, TypeError for relative ones.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ContainerError, FileNotFound, type AsyncContainer } from 'pocket-dock'
-import { newContainer } from './helpers'
+import { ContainerError, FileNotFound, IsADirectory, NotADirectory, type AsyncContainer } from 'pocket-dock'
+import { IMAGE, newContainer, socketPath } from './helpers'
 
 describe('files', () => {
   let c: AsyncContainer
@@ -63,10 +65,57 @@ describe('files', () => {
     }
   })
 
-  it('relative paths are a TypeError before any engine call; a directory is not a file', async () => {
+  it('relative paths are a TypeError before any engine call', async () => {
     await assert.rejects(c.writeFile('app.py', 'x'), TypeError)
     await assert.rejects(c.readFile('tmp/x'), TypeError)
     await assert.rejects(c.listFiles('tmp'), TypeError)
-    await assert.rejects(c.readFile('/tmp'), TypeError)
+  })
+
+  it('readFile of a directory is IsADirectory (EISDIR); listFiles of a file is NotADirectory (ENOTDIR)', async () => {
+    await assert.rejects(c.readFile('/tmp'), (e: unknown) => {
+      assert.ok(e instanceof IsADirectory && e instanceof ContainerError)
+      assert.equal(e.code, 'EISDIR')
+      assert.equal(e.path, '/tmp')
+      return true
+    })
+    await c.writeFile('/tmp/plain.txt', 'x')
+    await assert.rejects(c.listFiles('/tmp/plain.txt'), (e: unknown) => {
+      assert.ok(e instanceof NotADirectory && e instanceof ContainerError)
+      assert.equal(e.code, 'ENOTDIR')
+      assert.equal(e.path, '/tmp/plain.txt')
+      assert.match(e.message, /\/tmp\/plain\.txt/)
+      return true
+    })
+  })
+
+  it('writeFile over a directory is IsADirectory and the tree stays', async () => {
+    await c.run('mkdir -p /tmp/tree/sub && echo kept > /tmp/tree/sub/f.txt')
+    await assert.rejects(c.writeFile('/tmp/tree', 'data'), (e: unknown) => {
+      assert.ok(e instanceof IsADirectory)
+      assert.equal(e.code, 'EISDIR')
+      assert.equal(e.path, '/tmp/tree')
+      return true
+    })
+    assert.equal((await c.run('cat /tmp/tree/sub/f.txt')).stdout, 'kept\n')
+    await assert.rejects(c.writeFile('/tmp/tree/', 'data'), IsADirectory)
+    assert.equal((await c.run('cat /tmp/tree/sub/f.txt')).stdout, 'kept\n')
+  })
+
+  it('readFile refuses a directory holding a big file, and /, without buffering them; a file costs ~1x its size', () => {
+    // In a child process, so its peak RSS is readFile's alone.
+    const size = 256 << 20
+    const out = execFileSync(
+      process.execPath,
+      [join(__dirname, 'fixtures/read-file-rss.mjs'), socketPath ?? '', IMAGE, String(size)],
+      { encoding: 'utf8', timeout: 300_000 },
+    )
+    const r = JSON.parse(out.trim().split('\n').pop()!) as Record<string, string | number>
+    assert.equal(r.dir, 'EISDIR')
+    assert.equal(r.root, 'EISDIR')
+    assert.equal(r.file, `read ${size}`)
+    assert.ok((r.dirGrewMiB as number) < 64, `refusing the directory grew RSS by ${r.dirGrewMiB} MiB`)
+    assert.ok((r.rootGrewMiB as number) < 64, `refusing / grew RSS by ${r.rootGrewMiB} MiB`)
+    assert.ok((r.fileGrewMiB as number) < 1.5 * 256, `reading 256 MiB grew RSS by ${r.fileGrewMiB} MiB`)
+    assert.ok((r.dirMs as number) < (r.fileMs as number), `refusal took ${r.dirMs} ms, the read ${r.fileMs} ms`)
   })
 })

@@ -15,6 +15,8 @@ export {
   FileNotFound,
   ImageBuildError,
   ImageNotFound,
+  IsADirectory,
+  NotADirectory,
   PocketDockError,
   PodmanNotRunning,
   ProjectNotInitialized,

@@ -106,17 +106,26 @@ export class AsyncContainer {
     return new AsyncSession(await callNative(() => this.#native.session()))
   }
 
-  /** Writes `content` (text as UTF-8, or bytes) to the absolute `path`, mode 0644, creating missing directories. */
+  /**
+   * Writes `content` (text as UTF-8, or bytes) to the absolute `path`, mode 0644, creating missing directories.
+   * A directory at `path` rejects with `IsADirectory` (`code: 'EISDIR'`) and is left as it is.
+   */
   async writeFile(path: string, content: string | Uint8Array): Promise<void> {
     await callNative(() => this.#native.writeFile(checkPath(path), toBuffer(content)))
   }
 
-  /** Reads the file at the absolute `path`. A missing file rejects with `FileNotFound` (`code: 'ENOENT'`). */
+  /**
+   * Reads the file at the absolute `path`. A missing file rejects with `FileNotFound` (`code: 'ENOENT'`),
+   * a directory with `IsADirectory` (`code: 'EISDIR'`).
+   */
   async readFile(path: string): Promise<Buffer> {
     return callNative(() => this.#native.readFile(checkPath(path)))
   }
 
-  /** Lists the directory at the absolute `path` (default `/home/sandbox`), sorted; directories end in `/`. */
+  /**
+   * Lists the directory at the absolute `path` (default `/home/sandbox`), sorted; directories end in `/`.
+   * A file rejects with `NotADirectory` (`code: 'ENOTDIR'`).
+   */
   async listFiles(path = '/home/sandbox'): Promise<string[]> {
     return callNative(() => this.#native.listFiles(checkPath(path)))
   }
@@ -124,7 +133,8 @@ export class AsyncContainer {
   /**
    * Copies the host file or directory `src` to the absolute container path
    * `dest` (which names the copy), keeping modes and symlinks. Streamed: large
-   * files never sit in memory.
+   * files never sit in memory. FIFOs, devices and sockets (`src` or inside it)
+   * are a `TypeError` naming them, before the engine is contacted.
    */
   async push(src: string, dest: string): Promise<void> {
     await callNative(() => this.#native.push(resolve(checkPath(src)), checkPath(dest)))
@@ -133,8 +143,10 @@ export class AsyncContainer {
   /**
    * Copies the file or directory at the absolute container path `src` to the
    * host path `dest` (which names the copy). The container is not trusted:
-   * entries that would land outside `dest` (`..`, absolute paths, symlinks or
-   * hard links leading out) are refused, and the call rejects naming them.
+   * nothing is created or followed outside `dest`, not even through a symlink
+   * already in it; entries that could lead out (`..`, absolute paths, symlinks
+   * or hard links leading out) and special files are refused, and the call
+   * rejects naming them. Modes lose setuid/setgid/sticky and group/other write.
    */
   async pull(src: string, dest: string): Promise<void> {
     await callNative(() => this.#native.pull(checkPath(src), resolve(checkPath(dest))))

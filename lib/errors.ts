@@ -109,6 +109,30 @@ export class FileNotFound extends ContainerError {
   }
 }
 
+/** A file was expected at a container path, and a directory is there (`code: 'EISDIR'`, as Node's fs). */
+export class IsADirectory extends ContainerError {
+  override readonly code: string = 'EISDIR'
+  constructor(
+    message: string,
+    containerId: string,
+    readonly path: string,
+  ) {
+    super(message, containerId, `is a directory: ${path}`)
+  }
+}
+
+/** A directory was expected at a container path, and something else is there (`code: 'ENOTDIR'`, as Node's fs). */
+export class NotADirectory extends ContainerError {
+  override readonly code: string = 'ENOTDIR'
+  constructor(
+    message: string,
+    containerId: string,
+    readonly path: string,
+  ) {
+    super(message, containerId, `not a directory: ${path}`)
+  }
+}
+
 /** The image is not present on the engine (pocket-dock never pulls implicitly). */
 export class ImageNotFound extends PocketDockError {
   override readonly code: string = 'IMAGE_NOT_FOUND'
@@ -213,6 +237,10 @@ export function fromNative(err: unknown): unknown {
       return new ContainerGone(m, f.containerId ?? '', detail)
     case 'ENOENT':
       return new FileNotFound(m, f.containerId ?? '', f.path ?? '')
+    case 'EISDIR':
+      return new IsADirectory(m, f.containerId ?? '', f.path ?? '')
+    case 'ENOTDIR':
+      return new NotADirectory(m, f.containerId ?? '', f.path ?? '')
     case 'IMAGE_NOT_FOUND':
       return new ImageNotFound(m, f.image ?? '')
     case 'BUILD_FAILED':

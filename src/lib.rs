@@ -38,7 +38,11 @@ fn to_js_error(e: core::Error) -> napi::Error {
         | E::ContainerGone { container_id, detail } => {
             serde_json::json!({ "containerId": container_id, "detail": detail })
         }
-        E::PathNotFound { container_id, path } => serde_json::json!({ "containerId": container_id, "path": path }),
+        E::PathNotFound { container_id, path }
+        | E::IsADirectory { container_id, path }
+        | E::NotADirectory { container_id, path } => {
+            serde_json::json!({ "containerId": container_id, "path": path })
+        }
         E::ImageNotFound { image, detail } | E::Build { image, detail } => {
             serde_json::json!({ "image": image, "detail": detail })
         }

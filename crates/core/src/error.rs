@@ -49,6 +49,14 @@ pub enum Error {
     #[error("no such file or directory in container {container_id}: {path}")]
     PathNotFound { container_id: String, path: String },
 
+    /// A file was expected at a path inside the container, and a directory is there.
+    #[error("{path} in container {container_id} is a directory, not a file")]
+    IsADirectory { container_id: String, path: String },
+
+    /// A directory was expected at a path inside the container, and something else is there.
+    #[error("{path} in container {container_id} is not a directory")]
+    NotADirectory { container_id: String, path: String },
+
     /// The image is not present locally (and nothing is pulled implicitly).
     #[error("image {image} is not present on the engine: {detail}. Build it (e.g. `buildProfile()` or `docker build -t {image} .`) or load it from a tar; pocket-dock never pulls implicitly.")]
     ImageNotFound { image: String, detail: String },
@@ -107,6 +115,8 @@ impl Error {
             Error::ContainerNotRunning { .. } => "CONTAINER_NOT_RUNNING",
             Error::ContainerGone { .. } => "CONTAINER_GONE",
             Error::PathNotFound { .. } => "ENOENT",
+            Error::IsADirectory { .. } => "EISDIR",
+            Error::NotADirectory { .. } => "ENOTDIR",
             Error::ImageNotFound { .. } => "IMAGE_NOT_FOUND",
             Error::Build { .. } => "BUILD_FAILED",
             Error::SessionClosed { .. } => "SESSION_CLOSED",

@@ -1,15 +1,18 @@
 //! Files in a container: write, read and list, through the engine's archive
 //! (tar) API and argv-only execs — no user text is ever spliced into a shell.
-//! [`transfer`] moves whole trees in and out, streamed. Every function
+//! [`transfer`] moves whole trees in and out, streamed; `extract` writes
+//! what `pull` receives without ever leaving the destination. Every function
 //! checks its container paths before it contacts the engine.
 
+mod extract;
 pub mod transfer;
 
 use std::io::Read;
 use std::sync::Arc;
 
-use bollard::query_parameters::{DownloadFromContainerOptions, UploadToContainerOptions};
+use bollard::query_parameters::{ContainerArchiveInfoOptions, DownloadFromContainerOptions, UploadToContainerOptions};
 use futures::StreamExt;
+use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Engine;
@@ -18,7 +21,10 @@ use crate::exec::{self, ExecPlan};
 
 /// Lists a directory: NUL-separated names, directories with a trailing `/`.
 /// The path arrives as `$1`, never inside the script text.
-const LIST_SCRIPT: &str = r#"cd -- "$1" || exit 2
+/// Exit 2: nothing there; exit 3: not a directory.
+const LIST_SCRIPT: &str = r#"[ -e "$1" ] || exit 2
+[ -d "$1" ] || exit 3
+cd -- "$1" || exit 1
 for f in * .[!.]* ..?*; do
   [ -e "$f" ] || [ -L "$f" ] || continue
   if [ -d "$f" ] && [ ! -L "$f" ]; then printf '%s/\0' "$f"; else printf '%s\0' "$f"; fi
@@ -48,8 +54,10 @@ pub(crate) fn check_absolute(path: &str) -> Result<()> {
 }
 
 /// Writes `data` to `path` (mode 0644), creating missing parent directories.
+/// A directory at `path` is refused: the engine would replace it, tree and all.
 pub async fn write_file(engine: &Arc<Engine>, container: &str, path: &str, data: &[u8]) -> Result<()> {
     let (dir, name) = split_path(path)?;
+    refuse_directory(engine, container, dir, name).await?;
     let mut header = tar::Header::new_gnu();
     header.set_size(data.len() as u64);
     header.set_mode(0o644);
@@ -93,18 +101,74 @@ pub async fn write_file(engine: &Arc<Engine>, container: &str, path: &str, data:
     }
 }
 
-/// Reads the file at `path`.
+/// Go's `os.ModeDir`, as the engines report it in a path's stat.
+const GO_MODE_DIR: u32 = 1 << 31;
+
+/// Fails with [`Error::IsADirectory`] if `dir/name` is a directory (a stat
+/// through the archive API: no exec, so it works in images without a shell).
+async fn refuse_directory(engine: &Arc<Engine>, container: &str, dir: &str, name: &str) -> Result<()> {
+    let path = if dir == "/" {
+        format!("/{name}")
+    } else {
+        format!("{dir}/{name}")
+    };
+    let stat = engine
+        .docker()
+        .get_container_archive_info(container, Some(ContainerArchiveInfoOptions { path: path.clone() }))
+        .await;
+    match stat.map_err(|e| Error::from_engine(e, Op::Path { container, path: &path })) {
+        Ok(stat) if stat.file_mode & GO_MODE_DIR != 0 => Err(Error::IsADirectory {
+            container_id: container.to_string(),
+            path,
+        }),
+        Ok(_) | Err(Error::PathNotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The engine's archive of `path`, read as it arrives. The first answer is
+/// awaited here, so a missing path or container is a typed error before any
+/// byte is read.
+pub(crate) async fn download(engine: &Arc<Engine>, container: &str, path: &str) -> Result<impl Read + Send + 'static> {
+    let op = Op::Path { container, path };
+    let mut stream = Box::pin(
+        engine
+            .docker()
+            .download_from_container(container, Some(DownloadFromContainerOptions { path: path.to_string() })),
+    );
+    let first = match stream.next().await {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(e)) => return Err(Error::from_engine(e, op)),
+        None => {
+            return Err(Error::PathNotFound {
+                container_id: container.to_string(),
+                path: path.to_string(),
+            })
+        }
+    };
+    let rest = stream.map(|r| r.map_err(|e| std::io::Error::other(e.to_string())));
+    let all = futures::stream::once(async move { Ok::<_, std::io::Error>(first) }).chain(rest);
+    Ok(SyncIoBridge::new(StreamReader::new(Box::pin(all))))
+}
+
+/// Reads the file at `path`. Only the archive's first header is looked at
+/// before deciding: a directory (even `/`) is refused without reading what
+/// it holds, and a file is read straight into one buffer of its size.
 pub async fn read_file(engine: &Arc<Engine>, container: &str, path: &str) -> Result<Vec<u8>> {
     check_absolute(path)?;
-    let op = Op::Path { container, path };
-    let mut stream = engine
-        .docker()
-        .download_from_container(container, Some(DownloadFromContainerOptions { path: path.to_string() }));
-    let mut archive = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        archive.extend_from_slice(&chunk.map_err(|e| Error::from_engine(e, op))?);
-    }
-    let mut entries = tar::Archive::new(archive.as_slice());
+    let reader = download(engine, container, path).await?;
+    let (container, path) = (container.to_string(), path.to_string());
+    tokio::task::spawn_blocking(move || read_first_entry(reader, &container, &path))
+        .await
+        .map_err(|e| Error::SocketCommunication {
+            detail: format!("reading the archive failed: {e}"),
+        })?
+}
+
+/// The content of the archive's first entry, if it is a regular file.
+/// Dropping the reader on a refusal ends the download.
+fn read_first_entry(reader: impl Read, container: &str, path: &str) -> Result<Vec<u8>> {
+    let mut entries = tar::Archive::new(reader);
     let bad = |e: std::io::Error| Error::SocketCommunication {
         detail: format!("unreadable archive from the engine: {e}"),
     };
@@ -119,11 +183,24 @@ pub async fn read_file(engine: &Arc<Engine>, container: &str, path: &str) -> Res
     };
     match entry.header().entry_type() {
         tar::EntryType::Regular | tar::EntryType::Continuous => {
-            let mut data = Vec::with_capacity(entry.size() as usize);
+            let size = entry.size();
+            let mut data = Vec::new();
+            usize::try_from(size)
+                .ok()
+                .and_then(|n| data.try_reserve_exact(n).ok())
+                .ok_or_else(|| {
+                    Error::OutOfRange(format!(
+                        "{path:?} is {size} bytes, more than this process can hold in memory; use pull() to copy it to a file"
+                    ))
+                })?;
+            // Exactly `size` bytes of capacity: read_to_end fills it and never regrows.
             entry.read_to_end(&mut data).map_err(bad)?;
             Ok(data)
         }
-        tar::EntryType::Directory => Err(Error::InvalidArgument(format!("{path:?} is a directory, not a file"))),
+        tar::EntryType::Directory => Err(Error::IsADirectory {
+            container_id: container.to_string(),
+            path: path.to_string(),
+        }),
         other => Err(Error::InvalidArgument(format!(
             "{path:?} is not a regular file ({other:?})"
         ))),
@@ -139,6 +216,12 @@ pub async fn list_files(engine: &Arc<Engine>, container: &str, path: &str) -> Re
     let r = exec::run(engine, container, ExecPlan::internal(argv), CancellationToken::new()).await?;
     if r.exit_code == 2 {
         return Err(Error::PathNotFound {
+            container_id: container.to_string(),
+            path: path.to_string(),
+        });
+    }
+    if r.exit_code == 3 {
+        return Err(Error::NotADirectory {
             container_id: container.to_string(),
             path: path.to_string(),
         });
