@@ -37,6 +37,10 @@ const SECTIONS = { exec, lifecycle, concurrency, streaming, files, detached }
 const quick = !!process.env.BENCH_QUICK
 /** BENCH_ONLY=<section> runs one section (results in RESULTS.<section>.md). */
 const only = process.env.BENCH_ONLY
+if (only && !Object.hasOwn(SECTIONS, only)) {
+  console.error(`BENCH_ONLY=${only}: no such section (${Object.keys(SECTIONS).join(', ')})`)
+  process.exit(2)
+}
 
 /** Every wanted section on the engine at `socketPath`; its part of the results. */
 async function benchEngine(socketPath) {
