@@ -9,6 +9,7 @@
 import Docker from 'dockerode'
 import { Writable } from 'node:stream'
 import { createNewContainer } from 'pocket-dock'
+import { startExec } from './lib/dockerode.mjs'
 
 const [tool, socketPath, target, secondsText] = process.argv.slice(2)
 const seconds = Number(secondsText)
@@ -31,8 +32,6 @@ if (tool === 'pocket-dock') {
 } else {
   const container = new Docker({ socketPath }).getContainer(target)
   start = async () => {
-    const exec = await container.exec({ Cmd: ['/bin/sh', '-c', cmd], AttachStdout: true, AttachStderr: true })
-    const stream = await exec.start({ hijack: true, stdin: false })
     let kept = []
     let size = 0
     const sink = new Writable({
@@ -43,11 +42,7 @@ if (tool === 'pocket-dock') {
         next()
       },
     })
-    const ended = new Promise((resolve, reject) => {
-      container.modem.demuxStream(stream, sink, sink)
-      stream.on('end', resolve)
-      stream.on('error', reject)
-    })
+    const { ended } = await startExec(container, cmd, sink)
     return async () => {
       await ended
       return Math.min(size, MIB)

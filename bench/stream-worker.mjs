@@ -11,6 +11,7 @@
 import Docker from 'dockerode'
 import { Writable } from 'node:stream'
 import { createNewContainer } from 'pocket-dock'
+import { startExec } from './lib/dockerode.mjs'
 
 const [tool, socketPath, target, total] = process.argv.slice(2)
 const cmd = `head -c ${total} /dev/zero | tr '\\0' a`
@@ -29,8 +30,6 @@ if (tool === 'pocket-dock') {
 } else {
   const container = new Docker({ socketPath }).getContainer(target)
   run = async () => {
-    const exec = await container.exec({ Cmd: ['/bin/sh', '-c', cmd], AttachStdout: true, AttachStderr: true })
-    const stream = await exec.start({ hijack: true, stdin: false })
     let n = 0
     const sink = new Writable({
       write(chunk, _enc, next) {
@@ -38,11 +37,8 @@ if (tool === 'pocket-dock') {
         next()
       },
     })
-    await new Promise((resolve, reject) => {
-      container.modem.demuxStream(stream, sink, sink)
-      stream.on('end', resolve)
-      stream.on('error', reject)
-    })
+    const { ended } = await startExec(container, cmd, sink)
+    await ended
     return n
   }
 }

@@ -3,9 +3,9 @@
 //! no output decoding, no kill support, no reaper). pocket-dock is measured
 //! against it to see what its own layers cost.
 //!
-//! It serves the benchmark harness (bench/run.mjs) over stdin/stdout, one
-//! JSON request per line, one JSON answer per line, timing each operation
-//! itself so the pipe between the processes is not counted:
+//! It serves the benchmark (its client: bench/lib/raw-bollard.mjs) over
+//! stdin/stdout, one JSON request per line, one JSON answer per line, timing
+//! each operation itself so the pipe between the processes is not counted:
 //!
 //! ```text
 //! {"op":"exec","container":"<id>"}                → {"ms":…}
