@@ -42,6 +42,11 @@ export interface CreateOptions {
   init?: boolean
   /** Forbid gaining privileges through setuid binaries or file capabilities (default true). */
   noNewPrivileges?: boolean
+  /**
+   * A read-only root file system (default false); `/tmp`, `/home/sandbox` and
+   * `workdir` stay writable as tmpfs (their contents are lost on reboot).
+   */
+  readOnly?: boolean
 }
 
 /** The engine socket to use (default: discovery, SPEC §2). */

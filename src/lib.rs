@@ -94,6 +94,7 @@ pub struct NativeCreateOptions {
     pub pids_limit: Option<f64>,
     pub init: Option<bool>,
     pub no_new_privileges: Option<bool>,
+    pub read_only: Option<bool>,
 }
 
 impl From<NativeCreateOptions> for core::CreateOptions {
@@ -139,6 +140,7 @@ impl From<NativeCreateOptions> for core::CreateOptions {
             pids_limit: o.pids_limit,
             init: o.init,
             no_new_privileges: o.no_new_privileges,
+            read_only: o.read_only,
         }
     }
 }
