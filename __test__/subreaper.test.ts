@@ -4,7 +4,7 @@
 // placed, the marker kill is the fallback, and info() says which is in use.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import type { AsyncContainer } from 'pocket-dock'
+import { destroyContainer, resumeContainer, type AsyncContainer } from 'pocket-dock'
 import * as sync from 'pocket-dock/sync'
 import { native, newContainer, running, socketPath, testOptions } from './helpers'
 
@@ -102,6 +102,27 @@ describe('the subreaper kill', () => {
     // `yes` must die of SIGPIPE quietly, as in a shell (the runner leaves signal dispositions alone).
     const piped = await c.run('yes | head -n 1')
     assert.deepEqual([piped.exitCode, piped.stdout, piped.stderr], [0, 'y\n', ''])
+  })
+})
+
+describe('the runner across resume and fresh reboots', () => {
+  it('a resumed container gets the current runner again, and so does a fresh reboot', async () => {
+    const c = await newContainer({ persist: true })
+    try {
+      // An older or broken runner left in the container is replaced on resume.
+      await c.writeFile('/.pocket-dock/runner', '#!/bin/sh\nexit 99\n')
+      const resumed = await resumeContainer(c.name, { socketPath })
+      assert.equal((await resumed.info()).killMode, 'subreaper')
+      assert.equal((await resumed.run('echo ok')).stdout, 'ok\n')
+      const r = await resumed.run('setsid env -i /bin/sleep 113 & sleep 100', { timeout: 1 })
+      assert.equal(r.timedOut, true)
+      assert.equal(await running(resumed, 'sleep 113'), false, 'the escaped child survived')
+      await resumed.reboot({ fresh: true })
+      assert.equal((await resumed.info()).killMode, 'subreaper')
+      assert.equal((await resumed.run('echo ok')).stdout, 'ok\n')
+    } finally {
+      await destroyContainer(c.name, { socketPath })
+    }
   })
 })
 
