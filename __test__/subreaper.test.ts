@@ -48,6 +48,13 @@ describe('the subreaper kill', () => {
     assert.equal(await running(c, 'sleep 300'), false, 'the daemon survived')
   })
 
+  it('a loop that keeps forking escaped children cannot outrun the kill', async () => {
+    // Throttled so it stays under the pids limit (at the limit no killer exec could start at all).
+    const r = await c.run('while :; do setsid env -i /bin/sleep 1000 & usleep 3000; done', { timeout: 1 })
+    assert.equal(r.timedOut, true)
+    assert.equal(await running(c, 'sleep 1000'), false, 'children of the fork loop survived')
+  })
+
   it('a command run as another user is killed with its escaped children', async () => {
     const r = await c.run('setsid env -i /bin/sleep 108 & sleep 100', { timeout: 1, user: '1000' })
     assert.equal(r.timedOut, true)
