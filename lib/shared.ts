@@ -59,6 +59,7 @@ export function toNativeRun(opts: Omit<RunOptions, 'signal'>): NativeRunOptions 
 export function toContainerInfo(i: NativeContainerInfo): ContainerInfo {
   return {
     ...i,
+    killMode: i.killMode === 'subreaper' ? 'subreaper' : 'marker',
     createdAt: new Date(i.createdAt),
     startedAt: i.startedAt ? new Date(i.startedAt) : null,
     ipAddress: i.ipAddress ?? null,

@@ -42,6 +42,11 @@ export interface CreateOptions {
   init?: boolean
   /** Forbid gaining privileges through setuid binaries or file capabilities (default true). */
   noNewPrivileges?: boolean
+  /**
+   * A read-only root file system (default false); `/tmp`, `/home/sandbox` and
+   * `workdir` stay writable as tmpfs (their contents are lost on reboot).
+   */
+  readOnly?: boolean
 }
 
 /** The engine socket to use (default: discovery, SPEC §2). */
@@ -104,6 +109,20 @@ export interface ContainerInfo {
   /** Published ports: container port (`"80"`, `"53/udp"`) → host port. */
   ports: Record<string, number>
   processes: ProcessInfo[]
+  /**
+   * How a command's processes are found when it is killed (timeout, abort,
+   * `kill()`, `reboot()`):
+   * - `'subreaper'`: every command runs under pocket-dock's small runner,
+   *   placed into the container when it is created; whatever the command
+   *   starts stays in its tree (even through `setsid`, a double fork or
+   *   `env -i`) and is killed with it.
+   * - `'marker'`: the fallback where the runner could not be placed (a
+   *   read-only root file system on Docker, a foreign architecture, no runner
+   *   for this platform): processes carrying the command's environment marker
+   *   and their process groups are killed; one that starts a new session and
+   *   clears its environment escapes.
+   */
+  killMode: 'subreaper' | 'marker'
 }
 
 /** One entry of {@link listContainers}. */
@@ -140,6 +159,12 @@ export interface RunOptions {
   stream?: boolean
   /** Detached mode: resolve at once with an `AsyncProcess` (not with `stream`). Only an explicit `timeout` applies. */
   detach?: boolean
+  /**
+   * When the command exits, kill whatever it left running in the background
+   * (its whole process tree). Default `false`: `run('server &')` keeps the
+   * server running after `run()` returns.
+   */
+  killLeftovers?: boolean
 }
 
 /** Options of {@link AsyncContainer.shutdown}. */

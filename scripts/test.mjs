@@ -19,7 +19,7 @@ const env = { ...process.env, POCKET_DOCK_SOCKET: engine.socketPath }
 const builtHere = await ensureImage(undefined, engine.socketPath)
 
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' }).status === 0
-let ok = run('cargo', ['test', '-p', 'pocket_dock_core'])
+let ok = run('cargo', ['test', '-p', 'pocket_dock_core', '-p', 'pocket-dock-runner'])
 const files = readdirSync(join(root, '__test__'))
   .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.mjs') || f.endsWith('.test.cjs'))
   .map((f) => join('__test__', f))

@@ -6,6 +6,7 @@
 //! Every async call runs on napi's one shared tokio runtime (feature `tokio_rt`).
 
 use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -59,6 +60,30 @@ fn to_js_error(e: core::Error) -> napi::Error {
 
 type Result<T> = std::result::Result<T, napi::Error>;
 
+/// File name of the in-container runner, shipped next to the addon.
+const RUNNER_FILE: &str = "pocket-dock-runner";
+
+/// Tells the core, once, where the runner binary is: next to this addon's
+/// `.node` file, wherever the package manager put it (found from the address
+/// of our own code, so no JS loader has to pass it in).
+fn locate_runner() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+        // SAFETY: dladdr only reads the address and fills `info`; the name it
+        // returns is owned by the dynamic loader and copied at once.
+        let found = unsafe { libc::dladdr(locate_runner as *const libc::c_void, &mut info) };
+        if found == 0 || info.dli_fname.is_null() {
+            return;
+        }
+        let addon = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
+        let addon = PathBuf::from(std::ffi::OsStr::from_bytes(addon.to_bytes()));
+        if let Some(dir) = addon.parent() {
+            core::runner::set_binary_path(dir.join(RUNNER_FILE));
+        }
+    });
+}
+
 /// Runs a core future to completion on napi's shared tokio runtime, blocking
 /// the calling JS thread: the `*Sync` methods behind `pocket-dock/sync`. The
 /// future is the very one the async method runs (no second implementation);
@@ -98,6 +123,7 @@ pub struct NativeCreateOptions {
     pub pids_limit: Option<f64>,
     pub init: Option<bool>,
     pub no_new_privileges: Option<bool>,
+    pub read_only: Option<bool>,
 }
 
 impl From<NativeCreateOptions> for core::CreateOptions {
@@ -143,6 +169,7 @@ impl From<NativeCreateOptions> for core::CreateOptions {
             pids_limit: o.pids_limit,
             init: o.init,
             no_new_privileges: o.no_new_privileges,
+            read_only: o.read_only,
         }
     }
 }
@@ -159,6 +186,7 @@ pub struct NativeRunOptions {
     pub stdin: Option<Buffer>,
     pub stream: Option<bool>,
     pub detach: Option<bool>,
+    pub kill_leftovers: Option<bool>,
 }
 
 impl From<NativeRunOptions> for core::ExecOptions {
@@ -173,6 +201,7 @@ impl From<NativeRunOptions> for core::ExecOptions {
             stdin: o.stdin.map(|b| b.to_vec()),
             stream: o.stream.unwrap_or(false),
             detach: o.detach.unwrap_or(false),
+            kill_leftovers: o.kill_leftovers.unwrap_or(false),
         }
     }
 }
@@ -727,6 +756,7 @@ impl NativeSession {
 /// Creates and starts a container.
 #[napi]
 pub async fn create_container(opts: Option<NativeCreateOptions>) -> Result<NativeContainer> {
+    locate_runner();
     let opts: core::CreateOptions = opts.map(Into::into).unwrap_or_default();
     let container = core::Container::create(opts).await.map_err(to_js_error)?;
     Ok(NativeContainer {
@@ -741,6 +771,7 @@ pub async fn resume_container(
     socket_path: Option<String>,
     timeout: Option<f64>,
 ) -> Result<NativeContainer> {
+    locate_runner();
     let container = core::Container::resume(&name, socket_path, timeout)
         .await
         .map_err(to_js_error)?;
@@ -778,6 +809,8 @@ pub struct NativeContainerInfo {
     pub ip_address: Option<String>,
     pub ports: HashMap<String, u32>,
     pub processes: Vec<NativeProcessInfo>,
+    /// `"subreaper"` or `"marker"`.
+    pub kill_mode: String,
 }
 
 impl From<core::ContainerInfo> for NativeContainerInfo {
@@ -799,6 +832,7 @@ impl From<core::ContainerInfo> for NativeContainerInfo {
             cpu_percent: i.cpu_percent,
             pids: i.pids as u32,
             network: i.network,
+            kill_mode: i.kill_mode.as_str().to_string(),
             ip_address: i.ip_address,
             ports: i.ports.into_iter().map(|(k, v)| (k, v as u32)).collect(),
             processes: i

@@ -50,6 +50,8 @@ pub struct Engine {
     kind: EngineKind,
     api_version: String,
     engine_version: String,
+    /// The engine's CPU architecture as it names it (`amd64`, `arm64`).
+    arch: String,
 }
 
 impl Engine {
@@ -69,6 +71,10 @@ impl Engine {
     /// The engine's own version, e.g. "20.10.24" or "4.3.1".
     pub fn engine_version(&self) -> &str {
         &self.engine_version
+    }
+    /// The CPU architecture containers run on, e.g. "amd64" or "arm64".
+    pub fn arch(&self) -> &str {
+        &self.arch
     }
 
     /// Checks that the engine still answers.
@@ -292,6 +298,7 @@ async fn connect_socket(path: &str) -> Result<Arc<Engine>> {
         },
         api_version: version.api_version.unwrap_or_default(),
         engine_version: version.version.unwrap_or_default(),
+        arch: version.arch.unwrap_or_default(),
         docker,
     });
     let mut engines = ENGINES.lock().expect("engine cache poisoned");

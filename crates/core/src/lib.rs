@@ -17,6 +17,9 @@
 //! - [`owner`]: which process owns an ephemeral container, and whether it is gone.
 //! - [`persist`]: managed containers by name and label: list, stop, destroy,
 //!   prune, and the startup sweep of orphans.
+//! - [`runner`]: the static helper placed into each container that every
+//!   command runs under (a subreaper), so killing a command kills its whole
+//!   process tree; the marker kill is the fallback where it cannot be placed.
 //! - [`session`]: a long-lived shell with sentinel framing per command.
 //!
 //! Every call is async and runtime-agnostic beyond tokio: the binding drives it
@@ -30,6 +33,7 @@ pub mod files;
 pub mod image;
 pub mod owner;
 pub mod persist;
+pub mod runner;
 pub mod session;
 
 pub use container::{Container, ContainerInfo, CreateOptions};

@@ -61,6 +61,39 @@ async fn a_timed_out_command_is_killed_with_its_children() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_child_in_a_new_session_without_the_environment_dies_with_its_command() {
+    let c = common::container().await;
+    if !std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../pocket-dock-runner")).exists() {
+        eprintln!("skipped: no runner built (npm run build)");
+        c.shutdown(true).await.unwrap();
+        return;
+    }
+    assert_eq!(c.kill_mode(), pocket_dock_core::runner::KillMode::Subreaper);
+    let opts = ExecOptions {
+        timeout: Some(1.0),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let r = c
+        .run(
+            "setsid env -i /bin/sleep 203 & echo start; sleep 100",
+            opts,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert!(r.timed_out);
+    assert_eq!(r.stdout, "start\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(!runs(&c, "/bin/sleep 203").await, "the escaped child survived");
+    c.shutdown(true).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cancelling_kills_the_command() {
     let c = common::container().await;
     let token = CancellationToken::new();

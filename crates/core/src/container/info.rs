@@ -56,6 +56,10 @@ pub struct ContainerInfo {
     /// Container port (`"80"`, `"53/udp"`) → published host port.
     pub ports: Vec<(String, u16)>,
     pub processes: Vec<ProcessInfo>,
+    /// How commands are killed: through the runner (`subreaper`, whole
+    /// process trees) or by the marker fallback. The handle knows; the
+    /// engine does not, so [`info`] leaves the fallback and the handle fills it in.
+    pub kill_mode: crate::runner::KillMode,
 }
 
 /// Reads everything `info()` reports about container `id`.
@@ -180,6 +184,7 @@ fn assemble(
         ip_address,
         ports,
         processes,
+        kill_mode: crate::runner::KillMode::Marker,
     }
 }
 

@@ -29,6 +29,7 @@ use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecOptions, ExecResult};
 use crate::files;
 use crate::persist;
+use crate::runner::{self, KillMode};
 use crate::session::Session;
 pub use info::ContainerInfo;
 use reaper::Reaper;
@@ -75,6 +76,9 @@ struct Live {
     /// This process's hold on an ephemeral container (none for persistent ones,
     /// nor for an ephemeral one resumed while its creator still holds it).
     reaper: Option<Reaper>,
+    /// Whether commands run through the runner (it was placed) or fall back
+    /// to the marker kill.
+    kill_mode: KillMode,
 }
 
 impl Container {
@@ -88,7 +92,7 @@ impl Container {
         let spec = opts.into_spec()?;
         let engine = engine::connect(&discovery).await?;
         persist::sweep_once(&engine);
-        let (id, reaper) = start_new(&engine, &spec).await?;
+        let (id, reaper, kill_mode) = start_new(&engine, &spec).await?;
         Ok(Container {
             engine,
             name: spec.name,
@@ -101,6 +105,7 @@ impl Container {
                 id,
                 stopped: CancellationToken::new(),
                 reaper,
+                kill_mode,
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
@@ -135,6 +140,10 @@ impl Container {
         };
         let options = label(labels::OPTIONS).and_then(|o| serde_json::from_str::<CreateOptions>(o).ok());
         let running = found.state.as_ref().and_then(|s| s.running) == Some(true);
+        // Placed again every time: the container may hold an older runner, or
+        // none (made by an older pocket-dock). Before a start, so nothing runs
+        // without it; the upload replaces the file, never writes into it.
+        let kill_mode = runner::place(&engine, &id).await;
         let mut reaper = None;
         if !running {
             let started = engine.docker().start_container(&id, None).await;
@@ -157,6 +166,7 @@ impl Container {
                 id,
                 stopped: CancellationToken::new(),
                 reaper,
+                kill_mode,
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
@@ -193,9 +203,15 @@ impl Container {
         (live.id.clone(), live.stopped.clone())
     }
 
+    /// How this container's commands are run and killed: through the
+    /// runner, or by the marker fallback.
+    pub fn kill_mode(&self) -> KillMode {
+        self.live.lock().unwrap().kill_mode
+    }
+
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
     pub async fn run(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecResult> {
-        let plan = opts.plan(cmd, self.default_timeout)?;
+        let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, _) = self.current();
         exec::run(&self.engine, &id, plan, cancel)
@@ -206,7 +222,7 @@ impl Container {
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
     /// kills it. The container's default timeout applies.
     pub async fn stream(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecStream> {
-        let plan = opts.plan(cmd, self.default_timeout)?;
+        let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
         let cancel = cancel.child_token();
@@ -226,7 +242,7 @@ impl Container {
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
     /// background process (a server, say) runs until it ends or is killed.
     pub async fn spawn(&self, cmd: &str, opts: ExecOptions) -> Result<Process> {
-        let plan = opts.plan(cmd, None)?;
+        let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
         exec::process::spawn(self.engine.clone(), id, plan, stopped)
@@ -287,7 +303,11 @@ impl Container {
 
     /// A live picture of the container (SPEC §6), read from the engine now.
     pub async fn info(&self) -> Result<ContainerInfo> {
-        info::info(&self.engine, &self.id()).await.map_err(|e| self.explain(e))
+        let mut info = info::info(&self.engine, &self.id())
+            .await
+            .map_err(|e| self.explain(e))?;
+        info.kill_mode = self.kill_mode();
+        Ok(info)
     }
 
     /// Restarts the container in place (files kept, processes, sessions and
@@ -298,9 +318,10 @@ impl Container {
         self.check_open()?;
         let spec = if fresh { Some(self.fresh_spec()?) } else { None };
         let (old_id, old_stopped) = self.current();
+        let old_mode = self.kill_mode();
         old_stopped.cancel();
         let docker = self.engine.docker();
-        let (id, reaper) = match spec {
+        let (id, reaper, kill_mode) = match spec {
             Some(spec) => {
                 remove_and_wait(&self.engine, &old_id).await?;
                 self.release_reaper();
@@ -312,11 +333,11 @@ impl Container {
             // auto-removed container sometimes removes it, and Docker's
             // sometimes leaves it stopped.
             None if !self.persist => {
-                exec::kill::kill_every_exec(&self.engine, &old_id)
+                exec::kill::kill_every_exec(&self.engine, &old_id, old_mode)
                     .await
                     .map_err(|e| self.explain(e))?;
                 let reaper = self.live.lock().unwrap().reaper.take();
-                (old_id, reaper)
+                (old_id, reaper, old_mode)
             }
             None => {
                 let restart = RestartContainerOptions {
@@ -327,13 +348,14 @@ impl Container {
                     .restart_container(&old_id, Some(restart))
                     .await
                     .map_err(|e| self.explain(Error::from_engine(e, Op::Handle { container: &old_id })))?;
-                (old_id, None)
+                (old_id, None, old_mode)
             }
         };
         *self.live.lock().unwrap() = Live {
             id,
             stopped: CancellationToken::new(),
             reaper,
+            kill_mode,
         };
         Ok(())
     }
@@ -442,10 +464,11 @@ impl Container {
     }
 }
 
-/// Creates and starts a container from a checked spec; an ephemeral one gets
-/// its reaper, attached while it starts (two connections at once, so the
-/// reaper costs no extra round trip). On any failure nothing is left behind.
-async fn start_new(engine: &Arc<Engine>, spec: &ContainerSpec) -> Result<(String, Option<Reaper>)> {
+/// Creates and starts a container from a checked spec, with the runner placed
+/// before it starts (Docker) or while it starts (Podman); an ephemeral one gets its reaper, attached while it
+/// starts (connections at once, so neither costs an extra round trip).
+/// On any failure nothing is left behind.
+async fn start_new(engine: &Arc<Engine>, spec: &ContainerSpec) -> Result<(String, Option<Reaper>, KillMode)> {
     let docker = engine.docker();
     let created = docker
         .create_container(
@@ -466,27 +489,51 @@ async fn start_new(engine: &Arc<Engine>, spec: &ContainerSpec) -> Result<(String
             )
         })?;
     let id = created.id;
+    // An upload costs ~100 ms on both engines whatever its size (the engine
+    // mounts the root file system for it). Podman does it while the container
+    // starts, so it is hidden there; Docker serializes it with the start (it
+    // took longer that way), so there it goes first. A read-only root takes
+    // it only before the start (Podman; Docker never), so it goes first too:
+    // the outcome must not depend on timing. Either way no command can run
+    // before this function returns.
+    let read_only = spec.options.read_only == Some(true);
+    let placed_first = match engine.kind() {
+        EngineKind::Podman if !read_only => None,
+        _ => Some(runner::place(engine, &id).await),
+    };
+    let place = async {
+        match placed_first {
+            Some(mode) => mode,
+            // An upload that lands mid-start may be refused: once started,
+            // it is not. Refused again means it cannot be placed.
+            None => match runner::place(engine, &id).await {
+                KillMode::Marker => runner::place(engine, &id).await,
+                placed => placed,
+            },
+        }
+    };
     let start = async {
         docker
             .start_container(&id, None)
             .await
             .map_err(|e| start_failed(engine, &id, e))
     };
-    let (started, reaper) = if spec.persist {
-        (start.await, None)
+    let (started, reaper, kill_mode) = if spec.persist {
+        let (started, kill_mode) = tokio::join!(start, place);
+        (started, None, kill_mode)
     } else {
-        let (started, reaper) = tokio::join!(start, Reaper::arm(engine, &id));
+        let (started, reaper, kill_mode) = tokio::join!(start, Reaper::arm(engine, &id), place);
         let reaper = match reaper {
             // Podman refuses an attach that lands mid-start ("container state
             // improper"); once started, attaching works.
             Err(Error::ContainerNotRunning { .. }) if started.is_ok() => Reaper::arm(engine, &id).await,
             other => other,
         };
-        (started, Some(reaper))
+        (started, Some(reaper), kill_mode)
     };
     let outcome = started.and_then(|()| reaper.transpose());
     match outcome {
-        Ok(reaper) => Ok((id, reaper)),
+        Ok(reaper) => Ok((id, reaper, kill_mode)),
         Err(e) => {
             let _ = remove_and_wait(engine, &id).await;
             Err(e)

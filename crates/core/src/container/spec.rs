@@ -89,7 +89,15 @@ pub struct CreateOptions {
     pub init: Option<bool>,
     /// Forbid gaining privileges (setuid, file capabilities). Default true.
     pub no_new_privileges: Option<bool>,
+    /// A read-only root file system; [`WRITABLE_WHEN_READ_ONLY`] and `workdir`
+    /// become tmpfs. Default false.
+    pub read_only: Option<bool>,
 }
+
+/// The directories a read-only container can still write to (as tmpfs):
+/// scratch space and the sandbox user's home. Sticky and world-writable like
+/// `/tmp`, so commands run as any user can use them.
+pub const WRITABLE_WHEN_READ_ONLY: &[&str] = &["/tmp", "/home/sandbox"];
 
 /// JSON has no Infinity, which means "no limit" for `timeout` and
 /// `pidsLimit`: it is stored as the string `"Infinity"`.
@@ -200,6 +208,17 @@ impl CreateOptions {
         }
 
         let ephemeral = !self.persist;
+        let read_only = self.read_only.unwrap_or(false);
+        let tmpfs: HashMap<String, String> = if read_only {
+            WRITABLE_WHEN_READ_ONLY
+                .iter()
+                .map(|d| d.to_string())
+                .chain(self.workdir.clone())
+                .map(|d| (d, "mode=1777".to_string()))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let host_config = HostConfig {
             memory,
             // No swap beyond the memory limit: the limit is what the sandbox gets.
@@ -221,6 +240,8 @@ impl CreateOptions {
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             devices: (!devices.is_empty()).then_some(devices),
             network_mode: (self.network == Some(false)).then(|| "none".to_string()),
+            readonly_rootfs: read_only.then_some(true),
+            tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
             ..Default::default()
         };
         let main = if ephemeral { REAPER_SCRIPT } else { KEEPALIVE_SCRIPT };
@@ -703,6 +724,25 @@ mod tests {
                 .as_deref(),
             Some("")
         );
+    }
+
+    #[test]
+    fn read_only_roots_keep_scratch_space_writable() {
+        let spec = CreateOptions {
+            read_only: Some(true),
+            workdir: Some("/work".into()),
+            ..Default::default()
+        }
+        .into_spec()
+        .unwrap();
+        let hc = spec.body.host_config.as_ref().unwrap();
+        assert_eq!(hc.readonly_rootfs, Some(true));
+        let mut dirs: Vec<&String> = hc.tmpfs.as_ref().unwrap().keys().collect();
+        dirs.sort();
+        assert_eq!(dirs, ["/home/sandbox", "/tmp", "/work"]);
+        let plain = CreateOptions::default().into_spec().unwrap();
+        let hc = plain.body.host_config.as_ref().unwrap();
+        assert_eq!((hc.readonly_rootfs, hc.tmpfs.as_ref()), (None, None));
     }
 
     #[test]

@@ -2,11 +2,19 @@
 //!
 //! Engines have no exec-kill API, dropping the attach stream does not stop the
 //! process, and the pid that exec-inspect reports is the host's, not the
-//! container's. So every exec pocket-dock starts carries an environment marker
-//! (`POCKET_DOCK_EXEC=<id>`), and killing it means starting a second exec (as
-//! root, so it can read every process's environment) that signals each process
-//! carrying the marker *and its process group*: every exec is its own group
-//! leader on both engines, so children that dropped the variable die too.
+//! container's. So killing a command means starting a second exec, as root,
+//! that finds the command's processes inside the container. Two ways, by the
+//! container's [`KillMode`]:
+//!
+//! - **Subreaper** (the default where the runner could be placed, see
+//!   [`crate::runner`]): the command runs under the runner, every process it
+//!   leaves behind stays in the runner's tree, and `runner kill <id> <signal>`
+//!   signals the whole tree (freezing it first for SIGKILL).
+//! - **Marker** (the fallback): every exec carries an environment marker
+//!   (`POCKET_DOCK_EXEC=<id>`), and a shell script signals each process
+//!   carrying it *and its process group*: every exec is its own group leader
+//!   on both engines, so children that dropped the variable die too — but not
+//!   one that also started a new session.
 
 use bollard::exec::CreateExecOptions;
 use futures::StreamExt;
@@ -15,6 +23,8 @@ use rand::Rng;
 use super::attach::start_attached;
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
+pub use crate::runner::KillMode;
+use crate::runner::PATH_IN_CONTAINER as RUNNER;
 
 /// The environment variable that marks an exec's processes.
 pub const MARKER_VAR: &str = "POCKET_DOCK_EXEC";
@@ -46,6 +56,37 @@ pub fn new_marker() -> String {
     format!("{MARKER_VAR}={:016x}", rand::rng().random::<u64>())
 }
 
+/// What finds one command's processes: its marker, and how its container kills.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `POCKET_DOCK_EXEC=<id>`.
+    pub marker: String,
+    pub mode: KillMode,
+    /// Kill what the command leaves running once it exits normally.
+    pub kill_leftovers: bool,
+}
+
+impl Target {
+    /// Sends `signal` (a name like `KILL`/`TERM` or a number) to the whole
+    /// command. Returns once the killer exec has finished.
+    pub async fn signal(&self, engine: &Engine, container: &str, signal: &str) -> Result<()> {
+        match self.mode {
+            KillMode::Marker => kill_marked(engine, container, &self.marker, signal).await,
+            KillMode::Subreaper => {
+                check_signal(signal)?;
+                let id = marker_id(&self.marker);
+                run_exec(engine, container, vec![RUNNER, "kill", id, signal]).await
+            }
+        }
+    }
+}
+
+/// The id part of a marker (`POCKET_DOCK_EXEC=<id>` → `<id>`): what the
+/// runner is started with and found by.
+pub fn marker_id(marker: &str) -> &str {
+    marker.split_once('=').map_or(marker, |(_, id)| id)
+}
+
 /// Sends `signal` (a name like `KILL`/`TERM` or a number) to every process of
 /// the exec marked `marker`, and to their process groups. Returns once the
 /// killer exec has finished.
@@ -54,9 +95,13 @@ pub async fn kill_marked(engine: &Engine, container: &str, marker: &str, signal:
 }
 
 /// SIGKILLs every process that any pocket-dock exec started (with their
-/// groups): everything in the container but its main process.
-pub async fn kill_every_exec(engine: &Engine, container: &str) -> Result<()> {
-    run_killer(engine, container, ANY_MARKER, "KILL", "").await
+/// groups, or with their whole trees through the runner): everything in the
+/// container but its main process.
+pub async fn kill_every_exec(engine: &Engine, container: &str, mode: KillMode) -> Result<()> {
+    match mode {
+        KillMode::Marker => run_killer(engine, container, ANY_MARKER, "KILL", "").await,
+        KillMode::Subreaper => run_exec(engine, container, vec![RUNNER, "kill", "--all", "KILL"]).await,
+    }
 }
 
 /// SIGKILLs every process marked `marker` except `spare` (a session's shell),
@@ -65,23 +110,27 @@ pub async fn kill_marked_except(engine: &Engine, container: &str, marker: &str, 
     run_killer(engine, container, marker, "KILL", spare).await
 }
 
-async fn run_killer(engine: &Engine, container: &str, marker: &str, signal: &str, spare: &str) -> Result<()> {
+fn check_signal(signal: &str) -> Result<()> {
     if !signal.chars().all(|c| c.is_ascii_alphanumeric()) || signal.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "signal {signal:?} is not a signal name or number"
         )));
     }
+    Ok(())
+}
+
+async fn run_killer(engine: &Engine, container: &str, marker: &str, signal: &str, spare: &str) -> Result<()> {
+    check_signal(signal)?;
+    let cmd = vec!["/bin/sh", "-c", KILL_SCRIPT, "pocket-dock-kill", marker, signal, spare];
+    run_exec(engine, container, cmd).await
+}
+
+/// Runs a killer as root (so it may signal every user's processes) and waits
+/// for it to finish.
+async fn run_exec(engine: &Engine, container: &str, cmd: Vec<&str>) -> Result<()> {
     let config = CreateExecOptions {
         user: Some("0"),
-        cmd: Some(vec![
-            "/bin/sh",
-            "-c",
-            KILL_SCRIPT,
-            "pocket-dock-kill",
-            marker,
-            signal,
-            spare,
-        ]),
+        cmd: Some(cmd),
         ..Default::default()
     };
     let mut killer = start_attached(engine, container, config).await?;

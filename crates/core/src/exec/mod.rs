@@ -9,8 +9,9 @@
 //! - [`stream`]: streaming mode, into a bounded channel (backpressure).
 //! - [`process`]: detached mode, into a [`ring`] buffer and an event queue.
 //! - `attach`: how every mode creates and starts an exec with its output attached.
-//! - [`kill`]: the marker-based kill of a command and its children; [`signal`]:
-//!   the signal names and numbers `kill()` accepts.
+//! - [`kill`]: killing a command and its children, through the runner
+//!   ([`crate::runner`]) or by its marker; [`signal`]: the signal names and
+//!   numbers `kill()` accepts.
 //! - [`output`], `decode`: the capped collector, UTF-8 decoding across frames.
 
 pub(crate) mod attach;
@@ -51,6 +52,8 @@ pub struct ExecOptions {
     pub stdin: Option<Vec<u8>>,
     pub stream: bool,
     pub detach: bool,
+    /// When the command exits, kill what it left running in the background.
+    pub kill_leftovers: bool,
 }
 
 /// A checked, ready-to-start command.
@@ -65,8 +68,12 @@ pub struct ExecPlan {
     /// `None` ⇒ no limit.
     pub timeout: Option<Duration>,
     pub max_output: usize,
-    /// `POCKET_DOCK_EXEC=<id>`: how [`kill::kill_marked`] finds the processes.
+    /// `POCKET_DOCK_EXEC=<id>`: how the killer finds the processes.
     pub marker: String,
+    /// Whether `argv` runs through the runner, and so how it is killed.
+    pub kill_mode: kill::KillMode,
+    /// Kill what the command leaves running once it exits.
+    pub kill_leftovers: bool,
 }
 
 /// The outcome of a finished command (SPEC §4 `ExecResult`).
@@ -104,6 +111,29 @@ impl ExecPlan {
             timeout: Some(Duration::from_secs(30)),
             max_output: 16 << 20,
             marker,
+            kill_mode: kill::KillMode::Marker,
+            kill_leftovers: false,
+        }
+    }
+
+    /// Runs the command through the runner when the container has one
+    /// (`mode` is the container's): its argv is wrapped, and it is killed
+    /// by its process tree. With [`kill::KillMode::Marker`], unchanged.
+    pub(crate) fn through(mut self, mode: kill::KillMode) -> ExecPlan {
+        if mode == kill::KillMode::Subreaper {
+            let id = kill::marker_id(&self.marker).to_string();
+            self.argv = crate::runner::wrap(std::mem::take(&mut self.argv), &id, self.kill_leftovers);
+            self.kill_mode = mode;
+        }
+        self
+    }
+
+    /// What the killer needs to find this command.
+    pub(crate) fn target(&self) -> kill::Target {
+        kill::Target {
+            marker: self.marker.clone(),
+            mode: self.kill_mode,
+            kill_leftovers: self.kill_leftovers,
         }
     }
 
@@ -172,6 +202,8 @@ impl ExecOptions {
             timeout,
             max_output,
             marker,
+            kill_mode: kill::KillMode::Marker,
+            kill_leftovers: self.kill_leftovers,
         })
     }
 }
@@ -200,6 +232,36 @@ mod tests {
         }
         .plan("x", None);
         assert_eq!(bad.unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+    }
+
+    #[test]
+    fn plans_run_through_the_runner_only_where_there_is_one() {
+        let plan = ExecOptions {
+            kill_leftovers: true,
+            ..Default::default()
+        }
+        .plan("x", None)
+        .unwrap();
+        let id = kill::marker_id(&plan.marker).to_string();
+        let marked = plan.clone().through(kill::KillMode::Marker);
+        assert_eq!(marked.argv, ["/bin/sh", "-c", "x"]);
+        let wrapped = plan.through(kill::KillMode::Subreaper);
+        assert_eq!(wrapped.kill_mode, kill::KillMode::Subreaper);
+        assert_eq!(
+            wrapped.argv,
+            [
+                crate::runner::PATH_IN_CONTAINER,
+                "exec",
+                "--id",
+                &id,
+                "--kill-leftovers",
+                "--",
+                "/bin/sh",
+                "-c",
+                "x"
+            ]
+        );
+        assert!(wrapped.env.contains(&wrapped.marker));
     }
 
     #[test]

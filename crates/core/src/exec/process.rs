@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::attach::start_plan;
 use super::decode::Utf8Decoder;
-use super::kill::kill_marked;
+use super::kill::Target;
 use super::output::StreamKind;
 use super::pump::{pump, Sink, Stop};
 use super::ring::{BufferSnapshot, RingBuffer, DEFAULT_CAPACITY};
@@ -52,7 +52,7 @@ pub struct Process {
     id: String,
     engine: Arc<Engine>,
     container: String,
-    marker: String,
+    target: Target,
     started_at: Instant,
     ring: Arc<StdMutex<RingBuffer>>,
     events: Mutex<mpsc::Receiver<ProcessEvent>>,
@@ -103,7 +103,7 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
         id: exec.id.clone(),
         engine: engine.clone(),
         container: container.clone(),
-        marker: plan.marker.clone(),
+        target: plan.target(),
         started_at,
         ring: ring.clone(),
         events: Mutex::new(events_rx),
@@ -119,8 +119,9 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
         };
         // Detached processes are stopped by kill(), not by a cancel token.
         let never = CancellationToken::new();
+        let target = plan.target();
         let outcome = tokio::select! {
-            r = pump(&engine, &container, &mut exec, &plan.marker, deadline, &never, &mut sink) => r,
+            r = pump(&engine, &container, &mut exec, &target, deadline, &never, &mut sink) => r,
             _ = stop.cancelled() => Err(Error::ContainerNotRunning { container_id: container.clone(), detail: "shut down".into() }),
         };
         let tail = sink.stdout.finish();
@@ -173,7 +174,7 @@ impl Process {
         let signal = parse_signal(signal)?.to_string();
         let deadline = tokio::time::Instant::now() + KILL_WAIT;
         while self.is_running() {
-            kill_marked(&self.engine, &self.container, &self.marker, &signal).await?;
+            self.target.signal(&self.engine, &self.container, &signal).await?;
             let wait_until = (tokio::time::Instant::now() + KILL_WAIT / 4).min(deadline);
             let ended = tokio::time::timeout_at(wait_until, self.ended.cancelled())
                 .await

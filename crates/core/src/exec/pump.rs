@@ -14,7 +14,7 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::attach::Attached;
-use super::kill::kill_marked;
+use super::kill::{KillMode, Target};
 use super::output::StreamKind;
 use super::setup::Head;
 use crate::engine::Engine;
@@ -48,13 +48,15 @@ pub(crate) struct Ended {
 }
 
 /// Pumps `exec`'s output into `sink` until it ends, the `deadline` passes or
-/// `cancel` fires; in the last two cases the command (marked `marker`) is
+/// `cancel` fires; in the last two cases the command (found by `target`) is
 /// killed with its children and what it flushed while dying is still pumped.
+/// With `target.kill_leftovers`, what a command that ended normally left running is
+/// killed too (the runner does that itself; the marker fallback needs a killer).
 pub(crate) async fn pump<S: Sink>(
     engine: &Arc<Engine>,
     container: &str,
     exec: &mut Attached,
-    marker: &str,
+    target: &Target,
     deadline: Option<tokio::time::Instant>,
     cancel: &CancellationToken,
     sink: &mut S,
@@ -106,7 +108,9 @@ pub(crate) async fn pump<S: Sink>(
         }
     }
     if stop != Stop::Finished {
-        kill_and_drain(engine, container, exec, marker, cancel, sink).await?;
+        kill_and_drain(engine, container, exec, target, cancel, sink).await?;
+    } else if target.kill_leftovers && target.mode == KillMode::Marker {
+        target.signal(engine, container, "KILL").await?;
     }
     Ok(Ended { exit_code, stop, head })
 }
@@ -119,13 +123,13 @@ async fn kill_and_drain<S: Sink>(
     engine: &Arc<Engine>,
     container: &str,
     exec: &mut Attached,
-    marker: &str,
+    target: &Target,
     cancel: &CancellationToken,
     sink: &mut S,
 ) -> Result<()> {
     let killer = tokio::spawn({
-        let (engine, container, marker) = (engine.clone(), container.to_string(), marker.to_string());
-        async move { kill_marked(&engine, &container, &marker, "KILL").await }
+        let (engine, container, target) = (engine.clone(), container.to_string(), target.clone());
+        async move { target.signal(&engine, &container, "KILL").await }
     });
     tokio::pin!(killer);
     let mut killed = None;

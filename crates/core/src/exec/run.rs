@@ -35,7 +35,7 @@ pub async fn run(
         engine,
         container,
         &mut exec,
-        &plan.marker,
+        &plan.target(),
         deadline,
         &cancel,
         &mut collected,

@@ -90,7 +90,7 @@ pub async fn start(
             &engine,
             &container,
             &mut exec,
-            &plan.marker,
+            &plan.target(),
             deadline,
             &token,
             &mut sink,

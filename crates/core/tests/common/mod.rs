@@ -13,10 +13,14 @@ pub const TEST_IMAGE: &str = "pocket-dock-test/busybox:latest";
 
 static READY: OnceCell<Arc<Engine>> = OnceCell::const_new();
 
-/// The engine under test, with the test image present.
+/// The engine under test, with the test image present. Containers get the
+/// runner built by `npm run build` (at the repository root) when there is one,
+/// as the binding would give them; without it they use the marker kill.
 pub async fn engine() -> Arc<Engine> {
     READY
         .get_or_init(|| async {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+            pocket_dock_core::runner::set_binary_path(root.join("pocket-dock-runner"));
             let engine = engine::connect(&Discovery::default())
                 .await
                 .expect("no engine answers: run scripts/start-engines.sh");
