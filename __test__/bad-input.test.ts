@@ -106,6 +106,9 @@ describe('input only the engine can judge', () => {
       for await (const _ of await c.run('touch /tmp/ran', { user: 'nosuchuser', stream: true })) void _
     }
     await assert.rejects(drain(), typed(TypeError))
+    // Detached: Podman refuses at start, Docker when the end is known.
+    const detached = async () => (await c.run('touch /tmp/ran', { user: 'nosuchuser', detach: true })).wait()
+    await assert.rejects(detached(), typed(TypeError))
     assert.equal((await c.run('test -e /tmp/ran')).exitCode, 1)
   })
 

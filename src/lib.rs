@@ -653,7 +653,7 @@ impl NativeProcess {
     pub fn wait<'env>(&self, env: &'env Env, timeout_secs: Option<f64>) -> Result<PromiseRaw<'env, NativeExecResult>> {
         let inner = self.inner.clone();
         let timeout = wait_timeout(timeout_secs)?;
-        env.spawn_future(async move { Ok(inner.wait(timeout).await.into()) })
+        env.spawn_future(async move { inner.wait(timeout).await.map(Into::into).map_err(to_js_error) })
     }
     #[napi]
     pub fn kill_sync(&self, signal: String) -> Result<()> {
@@ -662,7 +662,7 @@ impl NativeProcess {
     #[napi]
     pub fn wait_sync(&self, timeout_secs: Option<f64>) -> Result<NativeExecResult> {
         let timeout = wait_timeout(timeout_secs)?;
-        Ok(napi::bindgen_prelude::block_on(self.inner.wait(timeout)).into())
+        block(self.inner.wait(timeout)).map(Into::into)
     }
 
     /// The next events in order, or null after the exit event.

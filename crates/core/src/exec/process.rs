@@ -39,12 +39,15 @@ pub enum ProcessEvent {
 }
 
 /// How a detached command ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Exit {
     /// The exit code; -1 if unknown or killed by its own timeout.
     code: i64,
     /// Killed by its own `timeout`, as a blocking `run` reports it.
     timed_out: bool,
+    /// The command never started (its `user` or `workdir` does not exist):
+    /// what `wait()` rejects with, as a blocking `run` would.
+    setup: Option<Error>,
 }
 
 /// A command running in the background.
@@ -132,14 +135,19 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
             Ok(e) if e.stop == Stop::Finished => Exit {
                 code: e.exit_code,
                 timed_out: false,
+                setup: e
+                    .head
+                    .setup_failure(e.exit_code, plan.user.as_deref(), plan.workdir.as_deref()),
             },
             Ok(e) => Exit {
                 code: -1,
                 timed_out: e.stop == Stop::TimedOut,
+                setup: None,
             },
             Err(_) => Exit {
                 code: -1,
                 timed_out: false,
+                setup: None,
             },
         };
         let exit_code = exit.code;
@@ -162,7 +170,7 @@ impl Process {
 
     /// The exit code, once ended.
     pub fn exit_code(&self) -> Option<i64> {
-        self.exit.borrow().map(|e| e.code)
+        self.exit.borrow().as_ref().map(|e| e.code)
     }
 
     /// Sends `signal` to the process and its children inside the container,
@@ -191,7 +199,7 @@ impl Process {
     /// running at the timeout: `timed_out`, exit code -1, and it keeps running.
     /// A command its own `timeout` killed reports `timed_out` and -1 too, as
     /// in the other modes.
-    pub async fn wait(&self, timeout: Option<Duration>) -> ExecResult {
+    pub async fn wait(&self, timeout: Option<Duration>) -> Result<ExecResult> {
         let finished = match timeout {
             Some(t) => tokio::time::timeout(t, self.ended.cancelled()).await.is_ok(),
             None => {
@@ -199,18 +207,21 @@ impl Process {
                 true
             }
         };
-        let exit = if finished { *self.exit.borrow() } else { None };
+        let exit = if finished { self.exit.borrow().clone() } else { None };
+        if let Some(e) = exit.as_ref().and_then(|e| e.setup.clone()) {
+            return Err(e);
+        }
         let ring = self.ring.lock().expect("ring poisoned");
         let snap = ring.peek();
-        ExecResult {
-            exit_code: exit.map_or(-1, |e| e.code),
+        Ok(ExecResult {
+            exit_code: exit.as_ref().map_or(-1, |e| e.code),
             stdout: snap.stdout,
             stderr: snap.stderr,
             duration_ms: self.started_at.elapsed().as_secs_f64() * 1000.0,
-            timed_out: exit.is_none_or(|e| e.timed_out),
+            timed_out: exit.as_ref().is_none_or(|e| e.timed_out),
             truncated: ring.overflowed(),
             cancelled: false,
-        }
+        })
     }
 
     /// The buffered output, consumed.
