@@ -1,6 +1,6 @@
-// An engine that goes away mid-operation gives a typed error, never a hang
-// (SPEC §10). Uses a second Podman API service on its own socket (same
-// storage), stopped while a command runs; on Docker this test is skipped.
+// An engine that goes away mid-operation gives a typed error, never a hang.
+// Uses a second Podman API service on its own socket (same storage), stopped
+// while a command runs; on Docker this test is skipped.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'

@@ -1,5 +1,5 @@
 // Typed errors: bad input rejects before any engine call and leaves nothing
-// behind; engine failures map to the SPEC §8 classes.
+// behind; engine failures map to the exported error classes.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'

@@ -1,4 +1,4 @@
-// Container lifecycle through the public API (SPEC §2, §3, §6, §10): limits
+// Container lifecycle through the public API: limits
 // and wiring seen from inside, info(), persistence, resume, snapshot, reboot,
 // list/stop/destroy/prune, and the reaper that ties an ephemeral container to
 // the process that made it, also when that process is SIGKILLed.

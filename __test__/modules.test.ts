@@ -1,5 +1,5 @@
 // The package's entry points: CommonJS and ESM, `pocket-dock` and
-// `pocket-dock/async`, export the same API; the error classes form SPEC §8's tree.
+// `pocket-dock/async`, export the same API; the error classes form one tree.
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
@@ -37,7 +37,7 @@ describe('modules', () => {
     assert.equal(out.trim(), 'function function')
   })
 
-  it('error classes follow the SPEC tree and carry stable codes', () => {
+  it('error classes form one tree and carry stable codes', () => {
     const tree: [new (...a: never[]) => Error, new (...a: never[]) => Error, string][] = [
       [api.SocketError, api.PocketDockError, 'SOCKET_ERROR'],
       [api.SocketConnectionError, api.SocketError, 'SOCKET_CONNECTION_ERROR'],

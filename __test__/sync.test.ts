@@ -1,4 +1,4 @@
-// pocket-dock/sync (SPEC §1, issue 6): the blocking facade behaves like the
+// pocket-dock/sync: the blocking facade behaves like the
 // async API (results, timeouts, caps, typed errors, bad input), works from
 // worker_threads in parallel, and interleaves with the async API.
 import assert from 'node:assert/strict'

@@ -1,8 +1,9 @@
 import * as native from '../binding.js'
 import { AsyncContainer } from './container'
 import { callNative } from './errors'
-import { checkName, checkObject } from './shared'
+import { checkName, checkObject } from './validate'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from './types'
+import { toListItem } from './convert'
 
 /**
  * Creates and starts a container sandbox. Options are checked before the
@@ -56,17 +57,4 @@ export async function destroyContainer(name: string, opts: SocketOptions = {}): 
 export async function prune(opts: ProjectOptions = {}): Promise<number> {
   checkObject(opts, 'prune(opts)')
   return callNative(() => native.prune(opts.socketPath, opts.project))
-}
-
-/** @internal */
-export function toListItem(i: native.NativeListItem): ContainerListItem {
-  return {
-    id: i.id,
-    name: i.name,
-    status: i.status,
-    image: i.image,
-    createdAt: new Date(i.createdAt),
-    persist: i.persist,
-    project: i.project ?? null,
-  }
 }

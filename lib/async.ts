@@ -1,5 +1,5 @@
 /**
- * pocket-dock's async API (SPEC §1): Promises, and classes named as in the
+ * pocket-dock's async API: Promises, and classes named as in the
  * seed (`AsyncContainer`, …). `pocket-dock` exports the same.
  */
 export { createNewContainer, destroyContainer, listContainers, prune, resumeContainer, stopContainer } from './api'
@@ -7,4 +7,4 @@ export { AsyncContainer, type ExitCallback, type OutputCallback } from './contai
 export { AsyncExecStream } from './exec-stream'
 export { AsyncProcess } from './process'
 export { AsyncSession } from './session'
-export * from './common'
+export * from './shared-exports'

@@ -5,16 +5,9 @@ import { AsyncExecStream } from './exec-stream'
 import { ExecResult } from './exec-result'
 import { AsyncProcess } from './process'
 import { AsyncSession } from './session'
-import {
-  ProcessCallbacks,
-  checkObject,
-  checkPath,
-  checkSignal,
-  checkString,
-  toBuffer,
-  toContainerInfo,
-  toNativeRun,
-} from './shared'
+import { ProcessCallbacks } from './callbacks'
+import { toBuffer, toContainerInfo, toNativeRun } from './convert'
+import { checkObject, checkPath, checkSignal, checkString } from './validate'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from './types'
 
 /** A callback of `onStdout`/`onStderr`. */
@@ -23,7 +16,7 @@ export type OutputCallback = (container: AsyncContainer, data: string) => void
 export type ExitCallback = (container: AsyncContainer, exitCode: number) => void
 
 /**
- * A running container sandbox (SPEC §3). Create one with
+ * A running container sandbox. Create one with
  * {@link createNewContainer}; end it with {@link AsyncContainer.shutdown} or
  * `await using`.
  */

@@ -1,5 +1,5 @@
 /**
- * The error classes of pocket-dock (SPEC §8), and the one place where failures
+ * The error classes of pocket-dock, and the one place where failures
  * coming from the native binding become instances of them.
  *
  * The binding throws errors whose message is `POCKET_DOCK_ERROR:` + JSON

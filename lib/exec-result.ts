@@ -1,6 +1,6 @@
 import type { NativeExecResult } from '../binding.js'
 
-/** The outcome of a finished command (SPEC §4). */
+/** The outcome of a finished command. */
 export class ExecResult {
   /** The command's exit code; -1 when it timed out or was aborted. */
   readonly exitCode: number

@@ -3,7 +3,7 @@ import type { NativeExecStream } from '../binding.js'
 import { AbortError, callNative } from './errors'
 import { ExecResult } from './exec-result'
 
-/** A piece of a command's output, as it arrives (SPEC §4). */
+/** A piece of a command's output, as it arrives. */
 export interface StreamChunk {
   stream: 'stdout' | 'stderr'
   /** UTF-8 text; a character is never split between chunks. */

@@ -1,7 +1,7 @@
 import type { NativeProcess, NativeProcessEvent } from '../binding.js'
-import { argTypeError, callNative } from './errors'
+import { callNative } from './errors'
 import { ExecResult } from './exec-result'
-import { checkObject } from './shared'
+import { checkObject, toSignal } from './validate'
 
 /** Buffered output of a detached process. */
 export interface BufferSnapshot {
@@ -77,19 +77,6 @@ export class AsyncProcess {
   peek(): BufferSnapshot {
     return this.#native.peek()
   }
-}
-
-/**
- * A signal as the binding takes it. The core checks the value, for the sync
- * facade alike: a number 1–64 or a standard name with or without `SIG`, in
- * any case; anything else is a `RangeError` (`ERR_OUT_OF_RANGE`) before
- * anything is sent.
- */
-export function toSignal(signal: number | string): string {
-  if (typeof signal !== 'number' && typeof signal !== 'string') {
-    throw argTypeError(`kill(signal): the signal must be a number or a name, got ${typeof signal}`)
-  }
-  return String(signal)
 }
 
 /** @internal Hands every event to `sink` until the exit event. */

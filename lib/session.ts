@@ -1,13 +1,14 @@
 import type { NativeSession } from '../binding.js'
 import { SessionClosed, argTypeError, callNative } from './errors'
 import { ExecResult } from './exec-result'
-import { checkObject } from './shared'
+import { checkObject } from './validate'
+import { checkCmd } from './validate'
 
 /** How often `onOutput` callbacks look for output of `send()` commands. */
 const OUTPUT_POLL_MS = 50
 
 /**
- * A long-lived `/bin/sh` in the container (SPEC §5): state (cwd, variables)
+ * A long-lived `/bin/sh` in the container: state (cwd, variables)
  * persists between commands. `sendAndWait` returns each command's own output
  * and exit code; calls queue, never interleave. After `close()` (or the
  * container's shutdown) every call rejects with {@link SessionClosed}.
@@ -89,10 +90,4 @@ export class AsyncSession {
   #checkOpen(): void {
     if (this.#native.closed) throw new SessionClosed('the session is closed: open a new one with container.session()')
   }
-}
-
-/** @internal */
-export function checkCmd(cmd: string): string {
-  if (typeof cmd !== 'string') throw argTypeError(`the command must be a string, got ${typeof cmd}`)
-  return cmd
 }

@@ -1,4 +1,4 @@
-/** Options of {@link createNewContainer} (SPEC §2). All are optional. */
+/** Options of {@link createNewContainer}. All are optional. */
 export interface CreateOptions {
   /** Image name or id. Default `pocket-dock/minimal-python`. Never pulled implicitly. */
   image?: string
@@ -26,7 +26,7 @@ export interface CreateOptions {
    * free host ports: read them back from `info().ports`.
    */
   ports?: Record<number | string, number | string> | Array<number | string>
-  /** The engine's Unix socket; default: discovery (SPEC §2). */
+  /** The engine's Unix socket; default: discovery. */
   socketPath?: string
   /** Environment variables of the container. */
   env?: Record<string, string>
@@ -49,7 +49,7 @@ export interface CreateOptions {
   readOnly?: boolean
 }
 
-/** The engine socket to use (default: discovery, SPEC §2). */
+/** The engine socket to use (default: discovery). */
 export interface SocketOptions {
   socketPath?: string
 }
@@ -80,7 +80,7 @@ export interface ProcessInfo {
   command: string
 }
 
-/** What {@link AsyncContainer.info} reports, read live from the engine (SPEC §6). */
+/** What {@link AsyncContainer.info} reports, read live from the engine. */
 export interface ContainerInfo {
   id: string
   name: string
@@ -137,7 +137,7 @@ export interface ContainerListItem {
   project: string | null
 }
 
-/** Options of {@link AsyncContainer.run} (SPEC §3). */
+/** Options of {@link AsyncContainer.run}. */
 export interface RunOptions {
   /** Seconds before the command is killed; default the container's `timeout`. */
   timeout?: number

@@ -20,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # Podman on these VMs needs default_ulimits = [] or every container fails with
-# "error setting rlimit type 7" (see ENGINE-NOTES).
+# "error setting rlimit type 7" (see docs/engines.md).
 export CONTAINERS_CONF=/etc/containers/pocket-dock.conf
 if [ ! -f "$CONTAINERS_CONF" ]; then
   mkdir -p /etc/containers

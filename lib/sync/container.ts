@@ -2,15 +2,9 @@ import { resolve } from 'node:path'
 import type { NativeContainer } from '../../binding.js'
 import { argTypeError, callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
-import {
-  ProcessCallbacks,
-  checkObject,
-  checkPath,
-  checkString,
-  toBuffer,
-  toContainerInfo,
-  toNativeRun,
-} from '../shared'
+import { ProcessCallbacks } from '../callbacks'
+import { toBuffer, toContainerInfo, toNativeRun } from '../convert'
+import { checkObject, checkPath, checkString } from '../validate'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from '../types'
 import { ExecStream } from './exec-stream'
 import { Process } from './process'
@@ -20,7 +14,7 @@ import { Session } from './session'
 export type SyncRunOptions = Omit<RunOptions, 'signal'>
 
 /**
- * The sync facade of {@link AsyncContainer} (SPEC §1): the same methods, each
+ * The sync facade of {@link AsyncContainer}: the same methods, each
  * blocking until done and returning a value. Every call runs the same native
  * operation as the async one, to completion on the shared background runtime;
  * it works on any thread, including `worker_threads` workers.

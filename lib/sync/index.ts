@@ -1,5 +1,5 @@
 /**
- * `pocket-dock/sync` (SPEC §1): the same API as `pocket-dock/async`, blocking.
+ * `pocket-dock/sync`: the same API as `pocket-dock/async`, blocking.
  * A thin facade: every call runs the very native operation the async API runs,
  * to completion on the shared background runtime (mini-redis's blocking
  * client is the model). For scripts, CLIs and one-container tasks; it works
@@ -9,8 +9,8 @@
 import * as native from '../../binding.js'
 import { callNativeSync } from '../errors'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from '../types'
-import { toListItem } from '../api'
-import { checkName, checkObject } from '../shared'
+import { toListItem } from '../convert'
+import { checkName, checkObject } from '../validate'
 import { Container } from './container'
 
 export function createNewContainer(opts: CreateOptions = {}): Container {
@@ -52,4 +52,4 @@ export { Container, type SyncRunOptions } from './container'
 export { ExecStream } from './exec-stream'
 export { Process } from './process'
 export { Session } from './session'
-export * from '../common'
+export * from '../shared-exports'

@@ -1,8 +1,8 @@
 import type { NativeProcess } from '../../binding.js'
 import { callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
-import { checkObject } from '../shared'
-import { pumpEvents, toSignal, type BufferSnapshot, type ProcessEventSink } from '../process'
+import { checkObject, toSignal } from '../validate'
+import { pumpEvents, type BufferSnapshot, type ProcessEventSink } from '../process'
 
 /** The sync facade of {@link AsyncProcess}: a detached command. */
 export class Process {

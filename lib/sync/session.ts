@@ -1,8 +1,8 @@
 import type { NativeSession } from '../../binding.js'
 import { SessionClosed, callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
-import { checkObject } from '../shared'
-import { checkCmd } from '../session'
+import { checkObject } from '../validate'
+import { checkCmd } from '../validate'
 
 /** The sync facade of {@link AsyncSession}: a long-lived shell. */
 export class Session {

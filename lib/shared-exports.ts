@@ -1,6 +1,6 @@
 /**
  * What `pocket-dock/async` and `pocket-dock/sync` both export unchanged: the
- * result class, the error classes (SPEC §8) and the option and result types.
+ * result class, the error classes and the option and result types.
  * One list, so the two modules cannot drift.
  */
 export { ExecResult } from './exec-result'

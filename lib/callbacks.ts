@@ -1,0 +1,42 @@
+/**
+ * A container's `onStdout`/`onStderr`/`onExit` callbacks, fed with the events
+ * of its detached processes; shared by the async and sync containers.
+ */
+import type { NativeProcessEvent } from '../binding.js'
+import { checkFn } from './validate'
+
+export class ProcessCallbacks<C> {
+  readonly #stdout: ((container: C, data: string) => void)[] = []
+  readonly #stderr: ((container: C, data: string) => void)[] = []
+  readonly #exit: ((container: C, exitCode: number) => void)[] = []
+
+  constructor(private readonly container: C) {}
+
+  onStdout(fn: (container: C, data: string) => void): void {
+    this.#stdout.push(checkFn(fn))
+  }
+  onStderr(fn: (container: C, data: string) => void): void {
+    this.#stderr.push(checkFn(fn))
+  }
+  onExit(fn: (container: C, exitCode: number) => void): void {
+    this.#exit.push(checkFn(fn))
+  }
+
+  /** Delivers one event to the matching callbacks. */
+  readonly sink = (e: NativeProcessEvent): void => {
+    const call = (fn: () => void, which: string) => {
+      try {
+        fn()
+      } catch (err) {
+        process.emitWarning(
+          `pocket-dock: an ${which} callback threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+          'PocketDockCallbackWarning',
+        )
+      }
+    }
+    const c = this.container
+    if (e.kind === 'exit') for (const fn of this.#exit) call(() => fn(c, e.exitCode ?? -1), 'onExit')
+    else if (e.kind === 'stdout') for (const fn of this.#stdout) call(() => fn(c, e.data ?? ''), 'onStdout')
+    else for (const fn of this.#stderr) call(() => fn(c, e.data ?? ''), 'onStderr')
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Conversions between the public types and the binding's `Native*` types,
+ * shared by the async and sync APIs so they cannot drift.
+ */
+import type { NativeContainerInfo, NativeListItem, NativeRunOptions } from '../binding.js'
+import { argTypeError } from './errors'
+import type { ContainerInfo, ContainerListItem, RunOptions } from './types'
+
+export function toBuffer(data: string | Uint8Array): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  throw argTypeError('expected a string or a Uint8Array')
+}
+
+/** `RunOptions` (without `signal`, which stays in JS) as the binding takes them. */
+export function toNativeRun(opts: Omit<RunOptions, 'signal'>): NativeRunOptions {
+  const { stdin, ...rest } = opts
+  return { ...rest, stdin: stdin === undefined ? undefined : toBuffer(stdin) }
+}
+
+export function toContainerInfo(i: NativeContainerInfo): ContainerInfo {
+  return {
+    ...i,
+    killMode: i.killMode === 'subreaper' ? 'subreaper' : 'marker',
+    createdAt: new Date(i.createdAt),
+    startedAt: i.startedAt ? new Date(i.startedAt) : null,
+    ipAddress: i.ipAddress ?? null,
+  }
+}
+
+/** A list entry of the binding as the public `ContainerListItem`. */
+export function toListItem(i: NativeListItem): ContainerListItem {
+  return {
+    id: i.id,
+    name: i.name,
+    status: i.status,
+    image: i.image,
+    createdAt: new Date(i.createdAt),
+    persist: i.persist,
+    project: i.project ?? null,
+  }
+}
