@@ -692,9 +692,7 @@ impl NativeProcess {
 }
 
 fn wait_timeout(secs: Option<f64>) -> Result<Option<std::time::Duration>> {
-    let parsed = secs
-        .map(|t| core::container::spec::parse_timeout(t, "timeout"))
-        .transpose();
+    let parsed = secs.map(|t| core::validate::parse_timeout(t, "timeout")).transpose();
     Ok(parsed.map_err(to_js_error)?.flatten())
 }
 

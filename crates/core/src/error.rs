@@ -126,6 +126,16 @@ impl Error {
         }
     }
 
+    /// Maps the outcome of a state change (start, stop) for `op`. Engines
+    /// answer 304 Not Modified to starting a running container or stopping a
+    /// stopped one: the state asked for holds, so that is success.
+    pub fn from_state_change(result: std::result::Result<(), BollardError>, op: Op<'_>) -> Result<()> {
+        match result {
+            Ok(()) | Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Err(e) => Err(Error::from_engine(e, op)),
+        }
+    }
+
     /// Maps a failed engine call to a named error. The only place that reads
     /// engine status codes and messages.
     pub fn from_engine(err: BollardError, op: Op<'_>) -> Error {
@@ -231,7 +241,7 @@ impl Error {
 /// Engine answers (400 or 500, worded differently by each engine) that mean
 /// the user's input was wrong, not that the engine failed: they become a
 /// `TypeError` that says what to fix, never "the engine stopped answering".
-/// Most such input is refused before any engine call (see `container::spec`);
+/// Most such input is refused before any engine call (see `validate` and `container::spec`);
 /// these are the cases only the engine can judge, or that slip past.
 fn bad_input(lower: &str, message: &str) -> Option<Error> {
     let says = |parts: &[&str]| parts.iter().all(|p| lower.contains(p));
@@ -370,6 +380,14 @@ mod tests {
             assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE", "{message}");
             assert!(!e.to_string().contains("stopped answering"), "{message}");
         }
+    }
+
+    #[test]
+    fn not_modified_means_the_state_change_already_holds() {
+        let op = Op::Handle { container: "c" };
+        assert!(Error::from_state_change(Err(server(304, "")), op).is_ok());
+        let gone = Error::from_state_change(Err(server(404, "No such container: c")), op).unwrap_err();
+        assert_eq!(gone.code(), "CONTAINER_GONE");
     }
 
     #[test]

@@ -31,10 +31,12 @@ pub mod error;
 pub mod exec;
 pub mod files;
 pub mod image;
+pub mod labels;
 pub mod owner;
 pub mod persist;
 pub mod runner;
 pub mod session;
+pub mod validate;
 
 pub use container::{Container, ContainerInfo, CreateOptions};
 pub use engine::{Discovery, Engine, EngineKind};

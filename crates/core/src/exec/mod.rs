@@ -30,8 +30,8 @@ use std::time::Duration;
 
 pub use run::run;
 
-use crate::container::spec::{check_no_nul, parse_env, parse_timeout};
 use crate::error::{Error, Result};
+use crate::validate::{check_absolute, check_no_nul, parse_env, parse_timeout};
 
 /// Default cap on the output kept by one command: 10 MiB (SPEC §3).
 pub const DEFAULT_MAX_OUTPUT: usize = 10 << 20;
@@ -183,12 +183,7 @@ impl ExecOptions {
             check_no_nul(u, "`user`")?;
         }
         if let Some(w) = &self.workdir {
-            check_no_nul(w, "`workdir`")?;
-            if !w.starts_with('/') {
-                return Err(Error::InvalidArgument(format!(
-                    "`workdir` must be an absolute path, got {w:?}"
-                )));
-            }
+            check_absolute(w, "`workdir`")?;
         }
         let marker = kill::new_marker();
         let mut env = parse_env(&self.env)?;
