@@ -47,7 +47,7 @@ pub enum Error {
 
     /// A path inside the container does not exist.
     #[error("no such file or directory in container {container_id}: {path}")]
-    PathNotFound { container_id: String, path: String },
+    FileNotFound { container_id: String, path: String },
 
     /// A file was expected at a path inside the container, and a directory is there.
     #[error("{path} in container {container_id} is a directory, not a file")]
@@ -63,7 +63,7 @@ pub enum Error {
 
     /// An image build failed (the Dockerfile's own error is in `detail`).
     #[error("building image {image} failed: {detail}")]
-    Build { image: String, detail: String },
+    ImageBuild { image: String, detail: String },
 
     /// A session was used after `close()`.
     #[error("the session is closed: {detail}")]
@@ -114,11 +114,11 @@ impl Error {
             Error::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
             Error::ContainerNotRunning { .. } => "CONTAINER_NOT_RUNNING",
             Error::ContainerGone { .. } => "CONTAINER_GONE",
-            Error::PathNotFound { .. } => "ENOENT",
+            Error::FileNotFound { .. } => "ENOENT",
             Error::IsADirectory { .. } => "EISDIR",
             Error::NotADirectory { .. } => "ENOTDIR",
             Error::ImageNotFound { .. } => "IMAGE_NOT_FOUND",
-            Error::Build { .. } => "BUILD_FAILED",
+            Error::ImageBuild { .. } => "BUILD_FAILED",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
             Error::ProjectNotInitialized { .. } => "PROJECT_NOT_INITIALIZED",
             Error::InvalidArgument(_) => "ERR_INVALID_ARG_VALUE",
@@ -199,7 +199,7 @@ impl Error {
                         detail: message,
                     }
                 } else {
-                    Error::PathNotFound {
+                    Error::FileNotFound {
                         container_id: container.to_string(),
                         path: path.to_string(),
                     }

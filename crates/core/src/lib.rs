@@ -41,5 +41,6 @@ pub mod validate;
 pub use container::{Container, ContainerInfo, CreateOptions};
 pub use engine::{Discovery, Engine, EngineKind};
 pub use error::{Error, Result};
-pub use exec::{ExecOptions, ExecResult};
+pub use exec::{ExecResult, RunOptions};
+pub use persist::ContainerListItem;
 pub use tokio_util::sync::CancellationToken;

@@ -17,7 +17,7 @@ use crate::owner;
 /// One managed container, as `listContainers()` reports it (SPEC §2
 /// `ContainerListItem`).
 #[derive(Debug, Clone)]
-pub struct ListItem {
+pub struct ContainerListItem {
     pub id: String,
     pub name: String,
     /// `running`, `exited`, `created`, …
@@ -31,11 +31,11 @@ pub struct ListItem {
 
 /// The managed containers (running or not), of one project if given, oldest
 /// first.
-pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<ListItem>> {
-    let mut items: Vec<ListItem> = list_managed(engine, project)
+pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<ContainerListItem>> {
+    let mut items: Vec<ContainerListItem> = list_managed(engine, project)
         .await?
         .into_iter()
-        .map(|c| ListItem {
+        .map(|c| ContainerListItem {
             persist: c.label(labels::PERSIST) == "true",
             project: c.labels.get(labels::PROJECT).cloned(),
             status: if c.is_stopped() { "exited".into() } else { c.state },

@@ -23,7 +23,7 @@ use crate::engine::{self, Discovery, Engine, EngineKind};
 use crate::error::{Error, Op, Result};
 use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
-use crate::exec::{self, ExecOptions, ExecResult};
+use crate::exec::{self, ExecResult, RunOptions};
 use crate::files;
 use crate::labels;
 use crate::persist;
@@ -200,7 +200,7 @@ impl Container {
     }
 
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
-    pub async fn run(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecResult> {
+    pub async fn run(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecResult> {
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, _) = self.current();
@@ -211,7 +211,7 @@ impl Container {
 
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
     /// kills it. The container's default timeout applies.
-    pub async fn stream(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecStream> {
+    pub async fn stream(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecStream> {
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
@@ -231,7 +231,7 @@ impl Container {
 
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
     /// background process (a server, say) runs until it ends or is killed.
-    pub async fn spawn(&self, cmd: &str, opts: ExecOptions) -> Result<Process> {
+    pub async fn spawn(&self, cmd: &str, opts: RunOptions) -> Result<Process> {
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();

@@ -1,6 +1,6 @@
 //! Running commands in a container.
 //!
-//! - [`ExecOptions`] → [`ExecPlan`]: checks per-call options and builds the argv
+//! - [`RunOptions`] → [`ExecPlan`]: checks per-call options and builds the argv
 //!   (`sh -c`, `python3 -c`, `node -e`), the environment (with the kill marker),
 //!   the timeout and the output cap. Pure, so bad input fails before any engine call.
 //! - `pump`: the one read loop of every mode — output into a sink, deadline
@@ -38,7 +38,7 @@ pub const DEFAULT_MAX_OUTPUT: usize = 10 << 20;
 
 /// Per-call options of `run` (SPEC §3 `RunOptions`), as the user gave them.
 #[derive(Debug, Clone, Default)]
-pub struct ExecOptions {
+pub struct RunOptions {
     /// Seconds; `None` ⇒ the container's default.
     pub timeout: Option<f64>,
     /// Bytes of stdout+stderr kept; `None` ⇒ 10 MiB.
@@ -91,7 +91,11 @@ pub struct ExecResult {
 }
 
 impl ExecResult {
-    /// `exitCode === 0 && !timedOut`.
+    /// Exit code 0, not timed out and not cancelled. The TS `ok` reads
+    /// `exitCode === 0 && !timedOut`; both agree on every result, because a
+    /// cancelled command's exit code is -1 (and a `run()` cancelled by an
+    /// AbortSignal never reaches users as a resolved value: it rejects with
+    /// an `AbortError`).
     pub fn ok(&self) -> bool {
         self.exit_code == 0 && !self.timed_out && !self.cancelled
     }
@@ -143,7 +147,7 @@ impl ExecPlan {
     }
 }
 
-impl ExecOptions {
+impl RunOptions {
     /// Checks the options and builds the plan for `cmd`.
     pub fn plan(self, cmd: &str, default_timeout: Option<Duration>) -> Result<ExecPlan> {
         if self.stream && self.detach {
@@ -210,7 +214,7 @@ mod tests {
     #[test]
     fn languages_map_to_their_interpreters() {
         let plan = |lang: &str| {
-            ExecOptions {
+            RunOptions {
                 lang: Some(lang.into()),
                 ..Default::default()
             }
@@ -221,7 +225,7 @@ mod tests {
         assert_eq!(plan("sh"), ["/bin/sh", "-c", "x"]);
         assert_eq!(plan("python"), ["python3", "-c", "x"]);
         assert_eq!(plan("node"), ["node", "-e", "x"]);
-        let bad = ExecOptions {
+        let bad = RunOptions {
             lang: Some("cobol".into()),
             ..Default::default()
         }
@@ -231,7 +235,7 @@ mod tests {
 
     #[test]
     fn plans_run_through_the_runner_only_where_there_is_one() {
-        let plan = ExecOptions {
+        let plan = RunOptions {
             kill_leftovers: true,
             ..Default::default()
         }
@@ -261,7 +265,7 @@ mod tests {
 
     #[test]
     fn stream_with_detach_is_refused() {
-        let e = ExecOptions {
+        let e = RunOptions {
             stream: true,
             detach: true,
             ..Default::default()
@@ -274,10 +278,10 @@ mod tests {
     #[test]
     fn timeouts_and_caps_are_checked() {
         let default = Some(Duration::from_secs(30));
-        let p = ExecOptions::default().plan("x", default).unwrap();
+        let p = RunOptions::default().plan("x", default).unwrap();
         assert_eq!((p.timeout, p.max_output), (default, DEFAULT_MAX_OUTPUT));
         assert!(p.env.iter().any(|e| e.starts_with("POCKET_DOCK_EXEC=")));
-        let p = ExecOptions {
+        let p = RunOptions {
             timeout: Some(f64::INFINITY),
             ..Default::default()
         }
@@ -285,16 +289,16 @@ mod tests {
         .unwrap();
         assert_eq!(p.timeout, None);
         for bad in [
-            ExecOptions {
+            RunOptions {
                 timeout: Some(-1.0),
                 ..Default::default()
             },
             // Beyond what a deadline holds (this one used to panic).
-            ExecOptions {
+            RunOptions {
                 timeout: Some(1e19),
                 ..Default::default()
             },
-            ExecOptions {
+            RunOptions {
                 max_output: Some(1.5),
                 ..Default::default()
             },

@@ -79,7 +79,7 @@ pub async fn write_file(engine: &Arc<Engine>, container: &str, path: &str, data:
     let op = Op::Path { container, path: dir };
     match upload(archive.clone()).await.map_err(|e| Error::from_engine(e, op)) {
         // Docker refuses a missing directory (Podman creates it): create it, once.
-        Err(Error::PathNotFound { .. }) => {
+        Err(Error::FileNotFound { .. }) => {
             let plan = ExecPlan::internal(vec!["mkdir".into(), "-p".into(), "--".into(), dir.into()]);
             let made = exec::run(engine, container, plan, CancellationToken::new()).await?;
             if made.exit_code != 0 {
@@ -114,7 +114,7 @@ async fn refuse_directory(engine: &Arc<Engine>, container: &str, dir: &str, name
             container_id: container.to_string(),
             path,
         }),
-        Ok(_) | Err(Error::PathNotFound { .. }) => Ok(()),
+        Ok(_) | Err(Error::FileNotFound { .. }) => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -133,7 +133,7 @@ pub(crate) async fn download(engine: &Arc<Engine>, container: &str, path: &str) 
         Some(Ok(bytes)) => bytes,
         Some(Err(e)) => return Err(Error::from_engine(e, op)),
         None => {
-            return Err(Error::PathNotFound {
+            return Err(Error::FileNotFound {
                 container_id: container.to_string(),
                 path: path.to_string(),
             })
@@ -168,7 +168,7 @@ fn read_first_entry(reader: impl Read, container: &str, path: &str) -> Result<Ve
     let mut entry = match entries.entries().map_err(bad)?.next() {
         Some(entry) => entry.map_err(bad)?,
         None => {
-            return Err(Error::PathNotFound {
+            return Err(Error::FileNotFound {
                 container_id: container.to_string(),
                 path: path.to_string(),
             })
@@ -208,7 +208,7 @@ pub async fn list_files(engine: &Arc<Engine>, container: &str, path: &str) -> Re
         .to_vec();
     let r = exec::run(engine, container, ExecPlan::internal(argv), CancellationToken::new()).await?;
     if r.exit_code == 2 {
-        return Err(Error::PathNotFound {
+        return Err(Error::FileNotFound {
             container_id: container.to_string(),
             path: path.to_string(),
         });

@@ -66,7 +66,7 @@ pub async fn push(engine: &Arc<Engine>, container: &str, src: &Path, dest: &str)
     let op = Op::Path { container, path: dir };
     let first = upload(engine, container, src, dir, name, meta.is_dir()).await;
     match first.map_err(|e| Error::from_engine(e, op)) {
-        Err(Error::PathNotFound { .. }) => {
+        Err(Error::FileNotFound { .. }) => {
             // Docker refuses a missing directory (Podman creates it).
             let plan = ExecPlan::internal(vec!["mkdir".into(), "-p".into(), "--".into(), dir.into()]);
             exec::run(engine, container, plan, CancellationToken::new()).await?;
