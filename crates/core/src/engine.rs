@@ -1,7 +1,7 @@
 //! Finding the container engine, negotiating its API version, and keeping one
 //! client per socket for the whole process.
 //!
-//! Discovery follows SPEC §2: an explicit socket, then `POCKET_DOCK_SOCKET`,
+//! Discovery order (see `docs/design.md`): an explicit socket, then `POCKET_DOCK_SOCKET`,
 //! `DOCKER_HOST` (unix only), the project's configured socket, Podman (rootless,
 //! rootful), Docker, then the macOS Podman-machine and Docker Desktop sockets. A
 //! candidate counts only if it answers a ping; the first that does wins.

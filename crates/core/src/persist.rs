@@ -14,7 +14,7 @@ use crate::error::{Error, Op, Result};
 use crate::labels;
 use crate::owner;
 
-/// One managed container, as `listContainers()` reports it (SPEC §2
+/// One managed container, as `listContainers()` reports it (the TS
 /// `ContainerListItem`).
 #[derive(Debug, Clone)]
 pub struct ContainerListItem {

@@ -291,7 +291,7 @@ impl Container {
             .map_err(|e| self.explain(e))
     }
 
-    /// A live picture of the container (SPEC §6), read from the engine now.
+    /// A live picture of the container, read from the engine now.
     pub async fn info(&self) -> Result<ContainerInfo> {
         let mut info = info::info(&self.engine, &self.id())
             .await

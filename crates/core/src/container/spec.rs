@@ -14,9 +14,9 @@ use crate::error::{Error, Result};
 use crate::labels;
 use crate::validate::{check_absolute, check_image_ref, check_name, check_no_nul, parse_env, parse_timeout};
 
-/// The image used when none is given (SPEC §2).
+/// The image used when none is given.
 pub const DEFAULT_IMAGE: &str = "pocket-dock/minimal-python";
-/// Default per-command timeout, in seconds (SPEC §2).
+/// Default per-command timeout, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
 /// Default cap on the number of processes in a container: enough for builds,
 /// small enough to stop a fork bomb.
@@ -36,7 +36,7 @@ pub const KEEPALIVE_SCRIPT: &str = "trap 'exit 0' TERM INT HUP; while :; do slee
 /// is /dev/null; in the background so that `wait` lets the TERM trap run at once.
 pub const REAPER_SCRIPT: &str = "exec 3<&0; trap 'exit 0' TERM INT HUP; while read -r _ <&3; do :; done & wait $!";
 
-/// Options for a new container, as the user gave them (SPEC §2 `CreateOptions`).
+/// Options for a new container, as the user gave them (the TS `CreateOptions`).
 /// Serialized into the [`labels::OPTIONS`] label (all but the socket, which is
 /// where the label lives).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -33,10 +33,11 @@ pub use run::run;
 use crate::error::{Error, Result};
 use crate::validate::{check_absolute, check_no_nul, parse_env, parse_timeout};
 
-/// Default cap on the output kept by one command: 10 MiB (SPEC §3).
+/// Default cap on the output kept by one command (the default `maxOutput`):
+/// 10 MiB.
 pub const DEFAULT_MAX_OUTPUT: usize = 10 << 20;
 
-/// Per-call options of `run` (SPEC §3 `RunOptions`), as the user gave them.
+/// Per-call options of `run` (the TS `RunOptions`), as the user gave them.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Seconds; `None` ⇒ the container's default.
@@ -76,7 +77,7 @@ pub struct ExecPlan {
     pub kill_leftovers: bool,
 }
 
-/// The outcome of a finished command (SPEC §4 `ExecResult`).
+/// The outcome of a finished command (the TS `ExecResult`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecResult {
     /// The command's exit code; -1 when it was timed out or cancelled.
