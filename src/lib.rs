@@ -39,12 +39,12 @@ fn to_js_error(e: core::Error) -> napi::Error {
         | E::ContainerGone { container_id, detail } => {
             serde_json::json!({ "containerId": container_id, "detail": detail })
         }
-        E::PathNotFound { container_id, path }
+        E::FileNotFound { container_id, path }
         | E::IsADirectory { container_id, path }
         | E::NotADirectory { container_id, path } => {
             serde_json::json!({ "containerId": container_id, "path": path })
         }
-        E::ImageNotFound { image, detail } | E::Build { image, detail } => {
+        E::ImageNotFound { image, detail } | E::ImageBuild { image, detail } => {
             serde_json::json!({ "image": image, "detail": detail })
         }
         E::SessionClosed { detail } | E::ProjectNotInitialized { detail } => {
@@ -189,9 +189,9 @@ pub struct NativeRunOptions {
     pub kill_leftovers: Option<bool>,
 }
 
-impl From<NativeRunOptions> for core::ExecOptions {
+impl From<NativeRunOptions> for core::RunOptions {
     fn from(o: NativeRunOptions) -> Self {
-        core::ExecOptions {
+        core::RunOptions {
             timeout: o.timeout,
             max_output: o.max_output,
             lang: o.lang,
@@ -293,7 +293,7 @@ impl NativeContainer {
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, NativeExecResult>> {
         let inner = self.inner.clone();
-        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let opts: core::RunOptions = opts.map(Into::into).unwrap_or_default();
         let token = cancel.map(|c| c.0.clone()).unwrap_or_default();
         env.spawn_future(async move { inner.run(&cmd, opts, token).await.map(Into::into).map_err(to_js_error) })
     }
@@ -307,7 +307,7 @@ impl NativeContainer {
         opts: Option<NativeRunOptions>,
     ) -> Result<PromiseRaw<'env, NativeExecStream>> {
         let inner = self.inner.clone();
-        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let opts: core::RunOptions = opts.map(Into::into).unwrap_or_default();
         env.spawn_future(async move {
             let stream = inner
                 .stream(&cmd, opts, CancellationToken::new())
@@ -328,7 +328,7 @@ impl NativeContainer {
         opts: Option<NativeRunOptions>,
     ) -> Result<PromiseRaw<'env, NativeProcess>> {
         let inner = self.inner.clone();
-        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let opts: core::RunOptions = opts.map(Into::into).unwrap_or_default();
         env.spawn_future(async move {
             let process = inner.spawn(&cmd, opts).await.map_err(to_js_error)?;
             Ok(NativeProcess {
@@ -410,12 +410,12 @@ impl NativeContainer {
 
     #[napi]
     pub fn run_sync(&self, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeExecResult> {
-        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let opts: core::RunOptions = opts.map(Into::into).unwrap_or_default();
         block(self.inner.run(&cmd, opts, CancellationToken::new())).map(Into::into)
     }
     #[napi]
     pub fn stream_sync(&self, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeExecStream> {
-        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let opts: core::RunOptions = opts.map(Into::into).unwrap_or_default();
         let stream = block(self.inner.stream(&cmd, opts, CancellationToken::new()))?;
         Ok(NativeExecStream {
             inner: Arc::new(stream),
@@ -423,7 +423,7 @@ impl NativeContainer {
     }
     #[napi]
     pub fn spawn_sync(&self, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeProcess> {
-        let opts: core::ExecOptions = opts.map(Into::into).unwrap_or_default();
+        let opts: core::RunOptions = opts.map(Into::into).unwrap_or_default();
         let process = block(self.inner.spawn(&cmd, opts))?;
         Ok(NativeProcess {
             inner: Arc::new(process),
@@ -573,7 +573,7 @@ impl NativeExecStream {
     }
 }
 
-fn chunks(batch: Vec<core::exec::stream::Chunk>) -> Vec<NativeChunk> {
+fn chunks(batch: Vec<core::exec::stream::StreamChunk>) -> Vec<NativeChunk> {
     batch
         .into_iter()
         .map(|c| NativeChunk {
@@ -692,9 +692,7 @@ impl NativeProcess {
 }
 
 fn wait_timeout(secs: Option<f64>) -> Result<Option<std::time::Duration>> {
-    let parsed = secs
-        .map(|t| core::container::spec::parse_timeout(t, "timeout"))
-        .transpose();
+    let parsed = secs.map(|t| core::validate::parse_timeout(t, "timeout")).transpose();
     Ok(parsed.map_err(to_js_error)?.flatten())
 }
 

@@ -1,7 +1,7 @@
 //! Finding the container engine, negotiating its API version, and keeping one
 //! client per socket for the whole process.
 //!
-//! Discovery follows SPEC §2: an explicit socket, then `POCKET_DOCK_SOCKET`,
+//! Discovery order (see `docs/design.md`): an explicit socket, then `POCKET_DOCK_SOCKET`,
 //! `DOCKER_HOST` (unix only), the project's configured socket, Podman (rootless,
 //! rootful), Docker, then the macOS Podman-machine and Docker Desktop sockets. A
 //! candidate counts only if it answers a ping; the first that does wins.
@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use bollard::query_parameters::{RemoveContainerOptions, RestartContainerOptions, StopContainerOptions};
 use bollard::{Docker, API_DEFAULT_VERSION};
 use once_cell::sync::Lazy;
 
@@ -20,6 +21,16 @@ use crate::error::{Error, Op, Result};
 /// Long enough for a loaded engine, short enough that a dead socket is reported
 /// "within a second or two".
 const PING_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Seconds a graceful stop (`shutdown()`, `reboot()`, `stopContainer()`)
+/// lets the main process end before the engine kills it. The main process
+/// exits on SIGTERM at once, so this only matters for user processes that
+/// trap it.
+pub const STOP_GRACE_SECS: i32 = 3;
+
+/// How long [`Engine::remove_and_wait`] waits for an engine that is already
+/// removing the container (an ephemeral one removes itself once stopped).
+const REMOVAL_WAIT: Duration = Duration::from_secs(10);
 
 /// Per-request timeout given to bollard. It bounds the time to the response
 /// headers only (not long streams), so it can be generous.
@@ -98,6 +109,61 @@ impl Engine {
         serde_json::from_value(value).map_err(|e| Error::SocketCommunication {
             detail: format!("unreadable container inspection: {e}"),
         })
+    }
+
+    /// Stops container `id`, gracefully ([`STOP_GRACE_SECS`]) or, with
+    /// `force`, at once. A container already stopped, or already gone, counts
+    /// as stopped.
+    pub async fn stop(&self, id: &str, force: bool) -> Result<()> {
+        let opts = StopContainerOptions {
+            t: Some(if force { 0 } else { STOP_GRACE_SECS }),
+            ..Default::default()
+        };
+        let stopped = self.docker.stop_container(id, Some(opts)).await;
+        match Error::from_state_change(stopped, Op::Handle { container: id }) {
+            Ok(()) | Err(Error::ContainerGone { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Restarts container `id` in place, giving its processes the same grace
+    /// as a graceful stop.
+    pub async fn restart(&self, id: &str) -> Result<()> {
+        let opts = RestartContainerOptions {
+            t: Some(STOP_GRACE_SECS),
+            ..Default::default()
+        };
+        self.docker
+            .restart_container(id, Some(opts))
+            .await
+            .map_err(|e| Error::from_engine(e, Op::Handle { container: id }))
+    }
+
+    /// Force-removes container `id` and returns once it is gone. An ephemeral
+    /// container may already be removing itself (it was just stopped): then
+    /// the engine refuses a second removal, and we wait for the first.
+    pub async fn remove_and_wait(&self, id: &str) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + REMOVAL_WAIT;
+        loop {
+            let opts = RemoveContainerOptions {
+                force: true,
+                v: true,
+                ..Default::default()
+            };
+            let err = match self.docker.remove_container(id, Some(opts)).await {
+                Ok(()) => return Ok(()),
+                Err(e) => Error::from_engine(e, Op::Handle { container: id }),
+            };
+            if let Error::ContainerGone { .. } = err {
+                return Ok(());
+            }
+            match self.inspect_container(id, Op::Handle { container: id }).await {
+                Err(Error::ContainerGone { .. }) => return Ok(()),
+                Err(other) => return Err(other),
+                Ok(_) if tokio::time::Instant::now() >= deadline => return Err(err),
+                Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
     }
 
     /// GETs `path_and_query` on a connection of its own and returns the body,

@@ -47,7 +47,7 @@ pub enum Error {
 
     /// A path inside the container does not exist.
     #[error("no such file or directory in container {container_id}: {path}")]
-    PathNotFound { container_id: String, path: String },
+    FileNotFound { container_id: String, path: String },
 
     /// A file was expected at a path inside the container, and a directory is there.
     #[error("{path} in container {container_id} is a directory, not a file")]
@@ -63,7 +63,7 @@ pub enum Error {
 
     /// An image build failed (the Dockerfile's own error is in `detail`).
     #[error("building image {image} failed: {detail}")]
-    Build { image: String, detail: String },
+    ImageBuild { image: String, detail: String },
 
     /// A session was used after `close()`.
     #[error("the session is closed: {detail}")]
@@ -114,15 +114,25 @@ impl Error {
             Error::ContainerNotFound { .. } => "CONTAINER_NOT_FOUND",
             Error::ContainerNotRunning { .. } => "CONTAINER_NOT_RUNNING",
             Error::ContainerGone { .. } => "CONTAINER_GONE",
-            Error::PathNotFound { .. } => "ENOENT",
+            Error::FileNotFound { .. } => "ENOENT",
             Error::IsADirectory { .. } => "EISDIR",
             Error::NotADirectory { .. } => "ENOTDIR",
             Error::ImageNotFound { .. } => "IMAGE_NOT_FOUND",
-            Error::Build { .. } => "BUILD_FAILED",
+            Error::ImageBuild { .. } => "BUILD_FAILED",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
             Error::ProjectNotInitialized { .. } => "PROJECT_NOT_INITIALIZED",
             Error::InvalidArgument(_) => "ERR_INVALID_ARG_VALUE",
             Error::OutOfRange(_) => "ERR_OUT_OF_RANGE",
+        }
+    }
+
+    /// Maps the outcome of a state change (start, stop) for `op`. Engines
+    /// answer 304 Not Modified to starting a running container or stopping a
+    /// stopped one: the state asked for holds, so that is success.
+    pub fn from_state_change(result: std::result::Result<(), BollardError>, op: Op<'_>) -> Result<()> {
+        match result {
+            Ok(()) | Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Err(e) => Err(Error::from_engine(e, op)),
         }
     }
 
@@ -189,7 +199,7 @@ impl Error {
                         detail: message,
                     }
                 } else {
-                    Error::PathNotFound {
+                    Error::FileNotFound {
                         container_id: container.to_string(),
                         path: path.to_string(),
                     }
@@ -231,7 +241,7 @@ impl Error {
 /// Engine answers (400 or 500, worded differently by each engine) that mean
 /// the user's input was wrong, not that the engine failed: they become a
 /// `TypeError` that says what to fix, never "the engine stopped answering".
-/// Most such input is refused before any engine call (see `container::spec`);
+/// Most such input is refused before any engine call (see `validate` and `container::spec`);
 /// these are the cases only the engine can judge, or that slip past.
 fn bad_input(lower: &str, message: &str) -> Option<Error> {
     let says = |parts: &[&str]| parts.iter().all(|p| lower.contains(p));
@@ -370,6 +380,14 @@ mod tests {
             assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE", "{message}");
             assert!(!e.to_string().contains("stopped answering"), "{message}");
         }
+    }
+
+    #[test]
+    fn not_modified_means_the_state_change_already_holds() {
+        let op = Op::Handle { container: "c" };
+        assert!(Error::from_state_change(Err(server(304, "")), op).is_ok());
+        let gone = Error::from_state_change(Err(server(404, "No such container: c")), op).unwrap_err();
+        assert_eq!(gone.code(), "CONTAINER_GONE");
     }
 
     #[test]

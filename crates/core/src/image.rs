@@ -74,7 +74,7 @@ pub async fn remove(engine: &Engine, image: &str) -> Result<()> {
 }
 
 fn build_error(tag: &str, detail: String) -> Error {
-    Error::Build {
+    Error::ImageBuild {
         image: tag.to_string(),
         detail,
     }

@@ -1,26 +1,35 @@
 //! pocket_dock_core: local container sandboxes on Docker or Podman, with no napi
 //! in sight (the Node binding in the repository root only converts types).
 //!
-//! Map of the components:
-//! - [`engine`]: finds the engine socket (SPEC §2 order), negotiates the API
-//!   version, keeps one client per socket for the whole process.
+//! Map of the components, in dependency order: each module uses only those
+//! above it (`scripts/check-module-cycles.mjs` checks that no two modules
+//! import each other, directly or through others).
 //! - [`error`]: the one [`Error`] enum with stable codes; the only place engine
-//!   answers (404/409/500, Docker's and Podman's wordings) become named errors.
-//! - [`container`]: the create spec (limits, ports, volumes, labels, hardening,
-//!   keep-alive main process), the reaper that ties an ephemeral container to
-//!   its process, `info()`, and the [`Container`] handle's lifecycle (create,
-//!   resume, reboot, snapshot, shutdown).
-//! - [`exec`]: running commands — blocking mode, the output cap, UTF-8
-//!   decoding, and killing a timed-out or cancelled command inside the container.
-//! - [`files`]: writing, reading and listing files in a container.
-//! - [`image`]: building images offline from a local directory.
+//!   answers (status codes, Docker's and Podman's wordings, 304 Not Modified)
+//!   become named errors.
+//! - [`engine`]: finds the engine socket (in the order `docs/design.md`
+//!   gives), negotiates the API version, keeps one client per socket for the
+//!   whole process; stops, restarts and removes containers.
+//! - [`labels`]: the labels that are the only state the engine keeps for us.
+//! - [`validate`]: the pure input checks shared by several modules (timeouts,
+//!   env, absolute paths, NUL bytes, image references, container names).
 //! - [`owner`]: which process owns an ephemeral container, and whether it is gone.
-//! - [`persist`]: managed containers by name and label: list, stop, destroy,
-//!   prune, and the startup sweep of orphans.
 //! - [`runner`]: the static helper placed into each container that every
 //!   command runs under (a subreaper), so killing a command kills its whole
 //!   process tree; the marker kill is the fallback where it cannot be placed.
+//! - [`exec`]: running commands — blocking, streaming and detached modes, the
+//!   output cap, UTF-8 decoding, and killing a timed-out or cancelled command
+//!   inside the container.
+//! - [`files`]: writing, reading and listing files in a container, and moving
+//!   trees in and out (`push`/`pull`).
 //! - [`session`]: a long-lived shell with sentinel framing per command.
+//! - [`image`]: building images offline from a local directory.
+//! - [`persist`]: managed containers by name and label: list, stop, destroy,
+//!   prune, and the startup sweep of orphans.
+//! - [`container`]: the create spec (limits, ports, volumes, hardening,
+//!   keep-alive main process), the reaper that ties an ephemeral container to
+//!   its process, `info()`, and the [`Container`] handle's lifecycle (create,
+//!   resume, reboot, snapshot, shutdown), which drives all of the above.
 //!
 //! Every call is async and runtime-agnostic beyond tokio: the binding drives it
 //! on napi's one shared tokio runtime.
@@ -31,13 +40,16 @@ pub mod error;
 pub mod exec;
 pub mod files;
 pub mod image;
+pub mod labels;
 pub mod owner;
 pub mod persist;
 pub mod runner;
 pub mod session;
+pub mod validate;
 
 pub use container::{Container, ContainerInfo, CreateOptions};
 pub use engine::{Discovery, Engine, EngineKind};
 pub use error::{Error, Result};
-pub use exec::{ExecOptions, ExecResult};
+pub use exec::{ExecResult, RunOptions};
+pub use persist::ContainerListItem;
 pub use tokio_util::sync::CancellationToken;

@@ -7,19 +7,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use bollard::models::ContainerInspectResponse;
-use bollard::query_parameters::StopContainerOptions;
 use once_cell::sync::Lazy;
 
-use crate::container::spec::labels;
-use crate::container::{remove_and_wait, tolerate_not_modified, STOP_GRACE_SECS};
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
+use crate::labels;
 use crate::owner;
 
-/// One managed container, as `listContainers()` reports it (SPEC §2
+/// One managed container, as `listContainers()` reports it (the TS
 /// `ContainerListItem`).
 #[derive(Debug, Clone)]
-pub struct ListItem {
+pub struct ContainerListItem {
     pub id: String,
     pub name: String,
     /// `running`, `exited`, `created`, …
@@ -33,11 +31,11 @@ pub struct ListItem {
 
 /// The managed containers (running or not), of one project if given, oldest
 /// first.
-pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<ListItem>> {
-    let mut items: Vec<ListItem> = list_managed(engine, project)
+pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<ContainerListItem>> {
+    let mut items: Vec<ContainerListItem> = list_managed(engine, project)
         .await?
         .into_iter()
-        .map(|c| ListItem {
+        .map(|c| ContainerListItem {
             persist: c.label(labels::PERSIST) == "true",
             project: c.labels.get(labels::PROJECT).cloned(),
             status: if c.is_stopped() { "exited".into() } else { c.state },
@@ -81,24 +79,13 @@ pub async fn inspect_managed(engine: &Engine, name: &str) -> Result<ContainerIns
 /// engine). Stopping a stopped container is not an error.
 pub async fn stop(engine: &Engine, name: &str) -> Result<()> {
     let found = inspect_managed(engine, name).await?;
-    let id = found.id.unwrap_or_default();
-    let opts = StopContainerOptions {
-        t: Some(STOP_GRACE_SECS),
-        ..Default::default()
-    };
-    match tolerate_not_modified(engine.docker().stop_container(&id, Some(opts)).await) {
-        Ok(()) => Ok(()),
-        Err(e) => match Error::from_engine(e, Op::Handle { container: &id }) {
-            Error::ContainerGone { .. } => Ok(()),
-            other => Err(other),
-        },
-    }
+    engine.stop(&found.id.unwrap_or_default(), false).await
 }
 
 /// Removes the managed container `name`, running or not, persistent or not.
 pub async fn destroy(engine: &Engine, name: &str) -> Result<()> {
     let found = inspect_managed(engine, name).await?;
-    remove_and_wait(engine, &found.id.unwrap_or_default()).await
+    engine.remove_and_wait(&found.id.unwrap_or_default()).await
 }
 
 /// Removes the managed containers (of `project`, if given) that are stopped,
@@ -167,7 +154,7 @@ impl Summary {
 
 async fn remove_all(engine: &Engine, ids: &[String]) -> Result<usize> {
     for id in ids {
-        remove_and_wait(engine, id).await?;
+        engine.remove_and_wait(id).await?;
     }
     Ok(ids.len())
 }

@@ -49,9 +49,11 @@ use tokio_util::sync::CancellationToken;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::exec::attach::start_attached;
-use crate::exec::kill::{kill_marked_except, new_marker};
+use crate::exec::kill::kill_marked_except;
+use crate::exec::marker::new_marker;
 use crate::exec::output::decode_utf8;
 use crate::exec::{ExecResult, DEFAULT_MAX_OUTPUT};
+use crate::validate::parse_timeout;
 
 /// After a timeout kill, how long the end sentinel may take before the
 /// session is declared unrecoverable.
@@ -373,7 +375,7 @@ impl Session {
     /// default output cap.
     pub async fn run(&self, cmd: &str, timeout_secs: Option<f64>) -> Result<ExecResult> {
         let timeout = match timeout_secs {
-            Some(t) => crate::container::spec::parse_timeout(t, "timeout")?,
+            Some(t) => parse_timeout(t, "timeout")?,
             None => self.default_timeout,
         };
         self.send_and_wait(cmd, timeout, DEFAULT_MAX_OUTPUT).await

@@ -5,10 +5,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use pocket_dock_core::{CancellationToken, ExecOptions};
+use pocket_dock_core::{CancellationToken, RunOptions};
 
 async fn sh(c: &pocket_dock_core::Container, cmd: &str) -> pocket_dock_core::ExecResult {
-    c.run(cmd, ExecOptions::default(), CancellationToken::new())
+    c.run(cmd, RunOptions::default(), CancellationToken::new())
         .await
         .unwrap()
 }
@@ -35,7 +35,7 @@ async fn output_exit_code_and_streams_are_separated() {
 async fn a_timed_out_command_is_killed_with_its_children() {
     let c = common::container().await;
     let started = Instant::now();
-    let opts = ExecOptions {
+    let opts = RunOptions {
         timeout: Some(1.0),
         ..Default::default()
     };
@@ -69,7 +69,7 @@ async fn a_child_in_a_new_session_without_the_environment_dies_with_its_command(
         return;
     }
     assert_eq!(c.kill_mode(), pocket_dock_core::runner::KillMode::Subreaper);
-    let opts = ExecOptions {
+    let opts = RunOptions {
         timeout: Some(1.0),
         ..Default::default()
     };
@@ -103,7 +103,7 @@ async fn cancelling_kills_the_command() {
         t.cancel();
     });
     let r = c
-        .run("echo started; sleep 30", ExecOptions::default(), token)
+        .run("echo started; sleep 30", RunOptions::default(), token)
         .await
         .unwrap();
     assert!(r.cancelled && !r.timed_out && r.stdout == "started\n");
@@ -113,7 +113,7 @@ async fn cancelling_kills_the_command() {
 #[tokio::test(flavor = "multi_thread")]
 async fn output_past_the_cap_is_dropped_without_hanging() {
     let c = common::container().await;
-    let opts = ExecOptions {
+    let opts = RunOptions {
         max_output: Some(1024.0),
         ..Default::default()
     };
@@ -132,7 +132,7 @@ async fn output_past_the_cap_is_dropped_without_hanging() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stdin_env_workdir_and_user_reach_the_command() {
     let c = common::container().await;
-    let opts = ExecOptions {
+    let opts = RunOptions {
         stdin: Some(b"line one\nline two\n".to_vec()),
         env: vec![("GREETING".into(), "hi there".into())],
         workdir: Some("/tmp".into()),

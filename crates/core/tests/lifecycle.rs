@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use pocket_dock_core::{CancellationToken, Container, CreateOptions, ExecOptions};
+use pocket_dock_core::{CancellationToken, Container, CreateOptions, RunOptions};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn graceful_shutdown_is_prompt_and_removes_the_container() {
@@ -25,7 +25,7 @@ async fn graceful_shutdown_is_prompt_and_removes_the_container() {
     // A second shutdown is harmless; a command afterwards is refused clearly.
     c.shutdown(false).await.unwrap();
     let e = c
-        .run("true", ExecOptions::default(), CancellationToken::new())
+        .run("true", RunOptions::default(), CancellationToken::new())
         .await
         .unwrap_err();
     assert_eq!(e.code(), "CONTAINER_NOT_RUNNING");
@@ -64,7 +64,7 @@ async fn a_container_removed_behind_our_back_is_gone() {
         .await
         .unwrap();
     let e = c
-        .run("true", ExecOptions::default(), CancellationToken::new())
+        .run("true", RunOptions::default(), CancellationToken::new())
         .await
         .unwrap_err();
     assert_eq!(e.code(), "CONTAINER_GONE", "{e}");

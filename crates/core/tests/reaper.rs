@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use pocket_dock_core::{persist, CancellationToken, Container, CreateOptions, ExecOptions};
+use pocket_dock_core::{persist, CancellationToken, Container, CreateOptions, RunOptions};
 
 async fn exists(name: &str) -> bool {
     let engine = common::engine().await;
@@ -16,14 +16,10 @@ async fn exists(name: &str) -> bool {
 
 async fn echo(c: &Container, text: impl AsRef<str>) -> String {
     let text = text.as_ref();
-    c.run(
-        &format!("echo {text}"),
-        ExecOptions::default(),
-        CancellationToken::new(),
-    )
-    .await
-    .unwrap()
-    .stdout
+    c.run(&format!("echo {text}"), RunOptions::default(), CancellationToken::new())
+        .await
+        .unwrap()
+        .stdout
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -35,7 +31,7 @@ async fn an_ephemeral_container_survives_in_place_reboots_and_still_ends_with_it
     c.write_file("/tmp/kept", b"yes").await.unwrap();
     let count_sleepers = "ps -o args | grep -c '^sleep 777'";
     for round in 0..3 {
-        let _server = c.spawn("sleep 777", ExecOptions::default()).await.unwrap();
+        let _server = c.spawn("sleep 777", RunOptions::default()).await.unwrap();
         // A detached command is started, not necessarily running yet.
         let wait = "until ps -o args | grep -q '^sleep 777'; do sleep 0.05; done; echo running";
         assert_eq!(echo(&c, format!("$({wait})")).await, "running\n");

@@ -29,7 +29,7 @@ pub struct ProcessInfo {
     pub command: String,
 }
 
-/// SPEC §6 `ContainerInfo`.
+/// What `info()` reports (the TS `ContainerInfo`).
 #[derive(Debug, Clone)]
 pub struct ContainerInfo {
     pub id: String,

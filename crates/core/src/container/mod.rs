@@ -16,34 +16,24 @@ use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
 use bollard::models::ContainerConfig;
-use bollard::query_parameters::{
-    CommitContainerOptions, CreateContainerOptions, RemoveContainerOptions, RestartContainerOptions,
-    StopContainerOptions,
-};
+use bollard::query_parameters::{CommitContainerOptions, CreateContainerOptions};
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, Discovery, Engine, EngineKind};
 use crate::error::{Error, Op, Result};
 use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
-use crate::exec::{self, ExecOptions, ExecResult};
+use crate::exec::{self, ExecResult, RunOptions};
 use crate::files;
+use crate::labels;
 use crate::persist;
 use crate::runner::{self, KillMode};
 use crate::session::Session;
+use crate::validate;
 pub use info::ContainerInfo;
 use reaper::Reaper;
+use spec::ContainerSpec;
 pub use spec::CreateOptions;
-use spec::{labels, ContainerSpec};
-
-/// Seconds a graceful `shutdown()`, `reboot()` or `stopContainer()` lets the
-/// main process stop before the engine kills it. The main process exits on
-/// SIGTERM at once, so this only matters for user processes that trap it.
-pub(crate) const STOP_GRACE_SECS: i32 = 3;
-
-/// How long `shutdown()` waits for an engine that is already removing the
-/// container (an ephemeral one removes itself once stopped).
-const REMOVAL_WAIT: Duration = Duration::from_secs(10);
 
 /// A live container that pocket-dock created or resumed.
 #[derive(Debug)]
@@ -117,7 +107,7 @@ impl Container {
     /// default command timeout. Containers pocket-dock did not create are
     /// reported as not found.
     pub async fn resume(name: &str, socket_path: Option<String>, timeout: Option<f64>) -> Result<Container> {
-        let timeout = timeout.map(|t| spec::parse_timeout(t, "timeout")).transpose()?;
+        let timeout = timeout.map(|t| validate::parse_timeout(t, "timeout")).transpose()?;
         let engine = engine::connect(&Discovery {
             explicit: socket_path,
             project_socket: None,
@@ -131,7 +121,7 @@ impl Container {
         let persist = label(labels::PERSIST) == Some("true");
         let default_timeout = match timeout {
             Some(t) => t,
-            None => spec::parse_timeout(
+            None => validate::parse_timeout(
                 label(labels::TIMEOUT)
                     .and_then(|t| t.parse().ok())
                     .unwrap_or(spec::DEFAULT_TIMEOUT_SECS),
@@ -147,7 +137,7 @@ impl Container {
         let mut reaper = None;
         if !running {
             let started = engine.docker().start_container(&id, None).await;
-            tolerate_not_modified(started).map_err(|e| Error::from_engine(e, Op::Lookup { container: name }))?;
+            Error::from_state_change(started, Op::Lookup { container: name })?;
             // We started it, so we own it; a running ephemeral container stays
             // tied to the process that holds it.
             if !persist {
@@ -210,7 +200,7 @@ impl Container {
     }
 
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
-    pub async fn run(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecResult> {
+    pub async fn run(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecResult> {
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, _) = self.current();
@@ -221,7 +211,7 @@ impl Container {
 
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
     /// kills it. The container's default timeout applies.
-    pub async fn stream(&self, cmd: &str, opts: ExecOptions, cancel: CancellationToken) -> Result<ExecStream> {
+    pub async fn stream(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecStream> {
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
@@ -241,7 +231,7 @@ impl Container {
 
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
     /// background process (a server, say) runs until it ends or is killed.
-    pub async fn spawn(&self, cmd: &str, opts: ExecOptions) -> Result<Process> {
+    pub async fn spawn(&self, cmd: &str, opts: RunOptions) -> Result<Process> {
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
@@ -301,7 +291,7 @@ impl Container {
             .map_err(|e| self.explain(e))
     }
 
-    /// A live picture of the container (SPEC §6), read from the engine now.
+    /// A live picture of the container, read from the engine now.
     pub async fn info(&self) -> Result<ContainerInfo> {
         let mut info = info::info(&self.engine, &self.id())
             .await
@@ -320,10 +310,9 @@ impl Container {
         let (old_id, old_stopped) = self.current();
         let old_mode = self.kill_mode();
         old_stopped.cancel();
-        let docker = self.engine.docker();
         let (id, reaper, kill_mode) = match spec {
             Some(spec) => {
-                remove_and_wait(&self.engine, &old_id).await?;
+                self.engine.remove_and_wait(&old_id).await?;
                 self.release_reaper();
                 start_new(&self.engine, &spec).await?
             }
@@ -340,14 +329,7 @@ impl Container {
                 (old_id, reaper, old_mode)
             }
             None => {
-                let restart = RestartContainerOptions {
-                    t: Some(STOP_GRACE_SECS),
-                    ..Default::default()
-                };
-                docker
-                    .restart_container(&old_id, Some(restart))
-                    .await
-                    .map_err(|e| self.explain(Error::from_engine(e, Op::Handle { container: &old_id })))?;
+                self.engine.restart(&old_id).await.map_err(|e| self.explain(e))?;
                 (old_id, None, old_mode)
             }
         };
@@ -385,7 +367,7 @@ impl Container {
     /// marked as managed: containers run from it by other tools are not
     /// pocket-dock's.
     pub async fn snapshot(&self, image_name: &str) -> Result<String> {
-        let (repo, tag) = spec::split_image_name(image_name)?;
+        let (repo, tag) = validate::split_image_name(image_name)?;
         self.check_open()?;
         let id = self.id();
         let opts = CommitContainerOptions {
@@ -419,20 +401,12 @@ impl Container {
         let (id, stopped) = self.current();
         stopped.cancel();
         if self.persist || !force {
-            let stop = StopContainerOptions {
-                t: Some(if force { 0 } else { STOP_GRACE_SECS }),
-                ..Default::default()
-            };
-            let stopped = tolerate_not_modified(self.engine.docker().stop_container(&id, Some(stop)).await);
-            match stopped.map_err(|e| Error::from_engine(e, Op::Handle { container: &id })) {
-                Ok(()) | Err(Error::ContainerGone { .. }) => {}
-                Err(e) => return Err(e),
-            }
+            self.engine.stop(&id, force).await?;
         }
         if self.persist {
             return Ok(());
         }
-        remove_and_wait(&self.engine, &id).await?;
+        self.engine.remove_and_wait(&id).await?;
         self.release_reaper();
         Ok(())
     }
@@ -535,7 +509,7 @@ async fn start_new(engine: &Arc<Engine>, spec: &ContainerSpec) -> Result<(String
     match outcome {
         Ok(reaper) => Ok((id, reaper, kill_mode)),
         Err(e) => {
-            let _ = remove_and_wait(engine, &id).await;
+            let _ = engine.remove_and_wait(&id).await;
             Err(e)
         }
     }
@@ -558,41 +532,5 @@ fn start_failed(engine: &Engine, id: &str, e: BollardError) -> Error {
             }
         }
         other => other,
-    }
-}
-
-/// Engines answer 304 to starting a running or stopping a stopped container.
-pub(crate) fn tolerate_not_modified(r: std::result::Result<(), BollardError>) -> std::result::Result<(), BollardError> {
-    match r {
-        Err(BollardError::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
-        other => other,
-    }
-}
-
-/// Force-removes container `id` and returns once it is gone. An ephemeral
-/// container may already be removing itself (it was just stopped): then the
-/// engine refuses a second removal, and we wait for the first.
-pub(crate) async fn remove_and_wait(engine: &Engine, id: &str) -> Result<()> {
-    let docker = engine.docker();
-    let deadline = tokio::time::Instant::now() + REMOVAL_WAIT;
-    loop {
-        let opts = RemoveContainerOptions {
-            force: true,
-            v: true,
-            ..Default::default()
-        };
-        let err = match docker.remove_container(id, Some(opts)).await {
-            Ok(()) => return Ok(()),
-            Err(e) => Error::from_engine(e, Op::Handle { container: id }),
-        };
-        if let Error::ContainerGone { .. } = err {
-            return Ok(());
-        }
-        match engine.inspect_container(id, Op::Handle { container: id }).await {
-            Err(Error::ContainerGone { .. }) => return Ok(()),
-            Err(other) => return Err(other),
-            Ok(_) if tokio::time::Instant::now() >= deadline => return Err(err),
-            Ok(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
     }
 }

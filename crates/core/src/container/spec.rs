@@ -11,31 +11,16 @@ use bollard::models::{ContainerCreateBody, DeviceMapping, HostConfig, PortBindin
 use rand::Rng;
 
 use crate::error::{Error, Result};
+use crate::labels;
+use crate::validate::{check_absolute, check_image_ref, check_name, check_no_nul, parse_env, parse_timeout};
 
-/// The image used when none is given (SPEC §2).
+/// The image used when none is given.
 pub const DEFAULT_IMAGE: &str = "pocket-dock/minimal-python";
-/// Default per-command timeout, in seconds (SPEC §2).
+/// Default per-command timeout, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
 /// Default cap on the number of processes in a container: enough for builds,
 /// small enough to stop a fork bomb.
 pub const DEFAULT_PIDS_LIMIT: i64 = 1024;
-
-/// Labels are the only state the engine keeps for us.
-pub mod labels {
-    pub const MANAGED: &str = "pocket-dock.managed";
-    pub const PERSIST: &str = "pocket-dock.persist";
-    pub const PROJECT: &str = "pocket-dock.project";
-    pub const PROFILE: &str = "pocket-dock.profile";
-    pub const TIMEOUT: &str = "pocket-dock.timeout";
-    pub const VERSION: &str = "pocket-dock.version";
-    /// The process that created an ephemeral container, with its host: the
-    /// startup sweep removes ephemeral containers whose owner is gone.
-    pub const OWNER_PID: &str = "pocket-dock.owner-pid";
-    pub const OWNER_HOST: &str = "pocket-dock.owner-host";
-    /// The [`super::CreateOptions`] as JSON, so a resumed handle knows its
-    /// configuration and `reboot({ fresh: true })` can recreate it.
-    pub const OPTIONS: &str = "pocket-dock.options";
-}
 
 /// The keep-alive main process. It must stop promptly on SIGTERM (a bare
 /// `sleep infinity` ignores it as PID 1 and makes every stop wait 10 s on
@@ -51,7 +36,7 @@ pub const KEEPALIVE_SCRIPT: &str = "trap 'exit 0' TERM INT HUP; while :; do slee
 /// is /dev/null; in the background so that `wait` lets the TERM trap run at once.
 pub const REAPER_SCRIPT: &str = "exec 3<&0; trap 'exit 0' TERM INT HUP; while read -r _ <&3; do :; done & wait $!";
 
-/// Options for a new container, as the user gave them (SPEC §2 `CreateOptions`).
+/// Options for a new container, as the user gave them (the TS `CreateOptions`).
 /// Serialized into the [`labels::OPTIONS`] label (all but the socket, which is
 /// where the label lives).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -170,7 +155,7 @@ impl CreateOptions {
         let devices = parse_devices(&self.devices)?;
         let env = parse_env(&self.env)?;
         if let Some(w) = &self.workdir {
-            check_absolute(w, "workdir")?;
+            check_absolute(w, "`workdir`")?;
         }
         for (value, what) in [(&self.project, "`project`"), (&self.profile, "`profile`")] {
             if let Some(v) = value {
@@ -183,7 +168,7 @@ impl CreateOptions {
         for (k, v) in &self.labels {
             check_no_nul(k, "label key")?;
             check_no_nul(v, &format!("label {k:?} value"))?;
-            if k.starts_with("pocket-dock.") {
+            if k.starts_with(labels::RESERVED_PREFIX) {
                 return Err(invalid(format!(
                     "label {k:?} uses the reserved `pocket-dock.` prefix; choose another key"
                 )));
@@ -285,82 +270,6 @@ pub fn random_name() -> String {
     format!("pd-{:08x}", rand::rng().random::<u32>())
 }
 
-/// The engine's rule for names: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
-fn check_name(n: &str) -> Result<()> {
-    let mut chars = n.chars();
-    let ok_first = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
-    let ok_rest = chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok_first && ok_rest && n.len() >= 2 {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "`name` {n:?} is not a valid container name: use letters, digits, `_`, `.` and `-`, starting with a letter or digit (at least 2 characters)"
-        )))
-    }
-}
-
-/// The longest finite timeout, in seconds: one year. A deadline is "now" plus
-/// the timeout, and values near `Duration`'s or `Instant`'s limits overflow
-/// (`1e19` does), so longer finite values are refused rather than clamped:
-/// `Infinity` is the one way to say "no limit".
-pub const MAX_TIMEOUT_SECS: f64 = 365.0 * 24.0 * 3600.0;
-
-/// A timeout in seconds: positive, at most [`MAX_TIMEOUT_SECS`]; `Infinity`
-/// means no limit.
-pub fn parse_timeout(secs: f64, what: &str) -> Result<Option<std::time::Duration>> {
-    if secs.is_nan() || secs <= 0.0 {
-        return Err(out_of_range(format!(
-            "`{what}` must be a positive number of seconds (or Infinity for no limit), got {secs}"
-        )));
-    }
-    if secs.is_infinite() {
-        return Ok(None);
-    }
-    if secs > MAX_TIMEOUT_SECS {
-        return Err(out_of_range(format!(
-            "`{what}` of {secs} s is longer than a deadline can hold (at most {MAX_TIMEOUT_SECS} s, one year): use Infinity for no limit"
-        )));
-    }
-    Ok(Some(std::time::Duration::from_secs_f64(secs)))
-}
-
-/// Refuses a NUL byte in text that ends up in the engine's JSON or a C
-/// string (paths, users, labels): engines answer it with an unrelated 500.
-pub fn check_no_nul(value: &str, what: &str) -> Result<()> {
-    if value.contains('\0') {
-        return Err(invalid(format!("{what} {value:?} contains a NUL byte")));
-    }
-    Ok(())
-}
-
-/// An image reference as the distribution spec defines it
-/// (`[registry/]name[:tag][@digest]`), checked before any engine call: an
-/// engine answers a bad one with a 400 or 500 that reads like a failure of the
-/// engine. The grammar comes from `oci-spec`; it treats a first component
-/// with upper case as a registry host, which engines reject unless it holds a
-/// `.` or `:` or is `localhost`, so that rule is added here.
-pub fn check_image_ref(image: &str, what: &str) -> Result<()> {
-    let bad = |why: &str| {
-        invalid(format!(
-            "{what} {image:?} is not a valid image reference ({why}): use lower-case `name`, `name:tag` or `registry/name:tag`"
-        ))
-    };
-    check_no_nul(image, what)?;
-    let reference = oci_spec::distribution::Reference::try_from(image).map_err(|e| bad(&e.to_string()))?;
-    let first = image.split('/').next().unwrap_or_default();
-    let registry_given = image.contains('/') && (first.contains(['.', ':']) || first == "localhost");
-    let path = if registry_given {
-        &image[first.len() + 1..]
-    } else {
-        image
-    };
-    let name = path.split(['@', ':']).next().unwrap_or_default();
-    if name.chars().any(|c| c.is_ascii_uppercase()) || reference.repository().is_empty() {
-        return Err(bad("repository name must be lowercase"));
-    }
-    Ok(())
-}
-
 /// Parses `"256m"`, `"1g"`, `"512k"`, `"1.5g"`, `"100b"` or plain digits (bytes).
 pub fn parse_mem_limit(text: &str) -> Result<i64> {
     let bad = || {
@@ -389,29 +298,6 @@ pub fn parse_mem_limit(text: &str) -> Result<i64> {
         return Err(out_of_range(format!("`memLimit` {text:?} must be at least 6m")));
     }
     Ok(bytes as i64)
-}
-
-/// `repo` or `repo:tag` (a `:` after the last `/`; a registry port is not a
-/// tag) → its parts. For `snapshot()`.
-pub fn split_image_name(name: &str) -> Result<(&str, Option<&str>)> {
-    let bad = || {
-        invalid(format!(
-            "{name:?} is not an image name: use `name` or `name:tag`, e.g. \"my-snapshot:v1\""
-        ))
-    };
-    check_image_ref(name, "the snapshot name")?;
-    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_ascii_uppercase()) || name.contains('@') {
-        return Err(bad());
-    }
-    let slash = name.rfind('/').map_or(0, |i| i + 1);
-    let (repo, tag) = match name[slash..].rfind(':') {
-        Some(i) => (&name[..slash + i], Some(&name[slash + i + 1..])),
-        None => (name, None),
-    };
-    if repo.is_empty() || repo.ends_with('/') || tag == Some("") {
-        return Err(bad());
-    }
-    Ok((repo, tag))
 }
 
 /// A positive whole number of processes, or infinity for no limit (the
@@ -488,15 +374,6 @@ fn parse_ports(ports: &[(String, String)]) -> Result<(Vec<String>, PortMap)> {
     Ok((exposed, bindings))
 }
 
-fn check_absolute(path: &str, what: &str) -> Result<()> {
-    check_no_nul(path, &format!("`{what}`"))?;
-    if path.starts_with('/') {
-        Ok(())
-    } else {
-        Err(invalid(format!("`{what}` must be an absolute path, got {path:?}")))
-    }
-}
-
 /// host → container (`"/data"` or `"/data:ro"`) → engine bind strings.
 fn parse_volumes(volumes: &[(String, String)]) -> Result<Vec<String>> {
     volumes
@@ -506,8 +383,8 @@ fn parse_volumes(volumes: &[(String, String)]) -> Result<Vec<String>> {
                 Some((p, m)) if m == "ro" || m == "rw" => (p, Some(m)),
                 _ => (container.as_str(), None),
             };
-            check_absolute(host, "volumes host path")?;
-            check_absolute(cpath, "volumes container path")?;
+            check_absolute(host, "`volumes` host path")?;
+            check_absolute(cpath, "`volumes` container path")?;
             // The engine's bind syntax is `host:container[:mode]`: a colon
             // inside either path would be read as a separator.
             for (path, what) in [(host.as_str(), "host"), (cpath, "container")] {
@@ -531,8 +408,8 @@ fn parse_devices(devices: &[String]) -> Result<Vec<DeviceMapping>> {
         .iter()
         .map(|d| {
             let (host, container) = d.split_once(':').unwrap_or((d, d));
-            check_absolute(host, "devices")?;
-            check_absolute(container, "devices")?;
+            check_absolute(host, "`devices`")?;
+            check_absolute(container, "`devices`")?;
             Ok(DeviceMapping {
                 path_on_host: Some(host.into()),
                 path_in_container: Some(container.into()),
@@ -542,63 +419,9 @@ fn parse_devices(devices: &[String]) -> Result<Vec<DeviceMapping>> {
         .collect()
 }
 
-/// `KEY=value` strings; keys must be non-empty and free of `=` and NUL.
-pub fn parse_env(env: &[(String, String)]) -> Result<Vec<String>> {
-    env.iter()
-        .map(|(k, v)| {
-            if k.is_empty() || k.contains('=') || k.contains('\0') {
-                return Err(invalid(format!("`env` key {k:?} is not a valid variable name")));
-            }
-            if v.contains('\0') {
-                return Err(invalid(format!(
-                    "`env` value of {k:?} contains a NUL byte, which an environment variable cannot hold"
-                )));
-            }
-            Ok(format!("{k}={v}"))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_references_follow_the_distribution_grammar() {
-        for good in [
-            "busybox",
-            "pocket-dock/minimal-python",
-            "pocket-dock-test/busybox:latest",
-            "127.0.0.1:5000/x/y:1",
-            "localhost/a_b.c-d:v1.2",
-            "Registry.Example:5000/lower/case:TAG",
-            "busybox@sha256:0123456789012345678901234567890123456789012345678901234567890123",
-        ] {
-            assert!(check_image_ref(good, "`image`").is_ok(), "{good}");
-        }
-        for bad in [
-            "bad image",
-            "Upper/x",
-            "UPPER",
-            "x:",
-            "a//b",
-            "x\0y",
-            "-x",
-            "x:tag with space",
-        ] {
-            let e = check_image_ref(bad, "`image`").unwrap_err();
-            assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE", "{bad}");
-        }
-    }
-
-    #[test]
-    fn timeouts_beyond_a_year_are_out_of_range_not_a_panic() {
-        assert_eq!(parse_timeout(f64::INFINITY, "t").unwrap(), None);
-        assert!(parse_timeout(MAX_TIMEOUT_SECS, "t").unwrap().is_some());
-        for bad in [MAX_TIMEOUT_SECS * 1.01, 1e19, 1e20, f64::MAX] {
-            assert_eq!(parse_timeout(bad, "t").unwrap_err().code(), "ERR_OUT_OF_RANGE", "{bad}");
-        }
-    }
 
     #[test]
     fn nul_bytes_and_bind_colons_are_refused_before_the_engine() {
@@ -627,27 +450,6 @@ mod tests {
         assert_eq!(parse_mem_limit("").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
         assert_eq!(parse_mem_limit("-5m").unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
         assert_eq!(parse_mem_limit("1k").unwrap_err().code(), "ERR_OUT_OF_RANGE");
-    }
-
-    #[test]
-    fn image_names_split_into_repo_and_tag() {
-        assert_eq!(split_image_name("snap").unwrap(), ("snap", None));
-        assert_eq!(split_image_name("snap:v1").unwrap(), ("snap", Some("v1")));
-        assert_eq!(
-            split_image_name("localhost:5000/team/snap").unwrap(),
-            ("localhost:5000/team/snap", None)
-        );
-        assert_eq!(
-            split_image_name("localhost:5000/snap:v2").unwrap(),
-            ("localhost:5000/snap", Some("v2"))
-        );
-        for bad in ["", "snap:", "Snap", "a b", "x@sha256:00"] {
-            assert_eq!(
-                split_image_name(bad).unwrap_err().code(),
-                "ERR_INVALID_ARG_VALUE",
-                "{bad}"
-            );
-        }
     }
 
     #[test]

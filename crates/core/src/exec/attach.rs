@@ -10,7 +10,7 @@ use futures::Stream;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::task::JoinHandle;
 
-use super::ExecPlan;
+use super::plan::ExecPlan;
 
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};

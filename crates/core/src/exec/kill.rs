@@ -18,16 +18,13 @@
 
 use bollard::exec::CreateExecOptions;
 use futures::StreamExt;
-use rand::Rng;
 
 use super::attach::start_attached;
+use super::marker::{marker_id, Target};
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
 pub use crate::runner::KillMode;
 use crate::runner::PATH_IN_CONTAINER as RUNNER;
-
-/// The environment variable that marks an exec's processes.
-pub const MARKER_VAR: &str = "POCKET_DOCK_EXEC";
 
 /// Signals every marked process and its group. `$1` is the marker, `$2` the
 /// signal. All marked processes are found first and their groups signalled
@@ -51,21 +48,8 @@ exit 0"#;
 /// Matches the marker of every exec pocket-dock started.
 const ANY_MARKER: &str = "POCKET_DOCK_EXEC=[0-9a-f]*";
 
-/// A fresh marker value: `POCKET_DOCK_EXEC=<16 hex>`.
-pub fn new_marker() -> String {
-    format!("{MARKER_VAR}={:016x}", rand::rng().random::<u64>())
-}
-
-/// What finds one command's processes: its marker, and how its container kills.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// `POCKET_DOCK_EXEC=<id>`.
-    pub marker: String,
-    pub mode: KillMode,
-    /// Kill what the command leaves running once it exits normally.
-    pub kill_leftovers: bool,
-}
-
+/// Killing is the one thing a [`Target`] is for; it is defined with the
+/// markers so that a plan can name its target without depending on the killer.
 impl Target {
     /// Sends `signal` (a name like `KILL`/`TERM` or a number) to the whole
     /// command. Returns once the killer exec has finished.
@@ -79,12 +63,6 @@ impl Target {
             }
         }
     }
-}
-
-/// The id part of a marker (`POCKET_DOCK_EXEC=<id>` → `<id>`): what the
-/// runner is started with and found by.
-pub fn marker_id(marker: &str) -> &str {
-    marker.split_once('=').map_or(marker, |(_, id)| id)
 }
 
 /// Sends `signal` (a name like `KILL`/`TERM` or a number) to every process of

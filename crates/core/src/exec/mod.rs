@@ -1,8 +1,9 @@
 //! Running commands in a container.
 //!
-//! - [`ExecOptions`] → [`ExecPlan`]: checks per-call options and builds the argv
-//!   (`sh -c`, `python3 -c`, `node -e`), the environment (with the kill marker),
-//!   the timeout and the output cap. Pure, so bad input fails before any engine call.
+//! - `plan`: [`RunOptions`] → [`ExecPlan`]: checks per-call options and builds
+//!   the argv (`sh -c`, `python3 -c`, `node -e`), the environment (with the
+//!   kill marker), the timeout and the output cap; and the [`ExecResult`].
+//!   Pure, so bad input fails before any engine call.
 //! - `pump`: the one read loop of every mode — output into a sink, deadline
 //!   and cancellation enforced by killing the command inside the container.
 //! - [`run`]: blocking mode, into a capped collector.
@@ -12,12 +13,19 @@
 //! - [`kill`]: killing a command and its children, through the runner
 //!   ([`crate::runner`]) or by its marker; [`signal`]: the signal names and
 //!   numbers `kill()` accepts.
+//! - `marker`: the environment marker and runner id that find a command's
+//!   processes, shared by the plan and the killer.
 //! - [`output`], `decode`: the capped collector, UTF-8 decoding across frames.
+//!
+//! This file only declares and re-exports: the parts import each other, never
+//! it, so no file of the module imports one that imports it back.
 
 pub(crate) mod attach;
 mod decode;
 pub mod kill;
+pub(crate) mod marker;
 pub mod output;
+mod plan;
 pub mod process;
 mod pump;
 pub mod ring;
@@ -26,285 +34,5 @@ mod setup;
 pub mod signal;
 pub mod stream;
 
-use std::time::Duration;
-
+pub use plan::{ExecPlan, ExecResult, RunOptions, DEFAULT_MAX_OUTPUT};
 pub use run::run;
-
-use crate::container::spec::{check_no_nul, parse_env, parse_timeout};
-use crate::error::{Error, Result};
-
-/// Default cap on the output kept by one command: 10 MiB (SPEC §3).
-pub const DEFAULT_MAX_OUTPUT: usize = 10 << 20;
-
-/// Per-call options of `run` (SPEC §3 `RunOptions`), as the user gave them.
-#[derive(Debug, Clone, Default)]
-pub struct ExecOptions {
-    /// Seconds; `None` ⇒ the container's default.
-    pub timeout: Option<f64>,
-    /// Bytes of stdout+stderr kept; `None` ⇒ 10 MiB.
-    pub max_output: Option<f64>,
-    /// `sh` (default), `bash`, `python`, `node`.
-    pub lang: Option<String>,
-    pub env: Vec<(String, String)>,
-    pub workdir: Option<String>,
-    pub user: Option<String>,
-    /// Bytes fed to the command's stdin, then closed.
-    pub stdin: Option<Vec<u8>>,
-    pub stream: bool,
-    pub detach: bool,
-    /// When the command exits, kill what it left running in the background.
-    pub kill_leftovers: bool,
-}
-
-/// A checked, ready-to-start command.
-#[derive(Debug, Clone)]
-pub struct ExecPlan {
-    pub argv: Vec<String>,
-    /// `KEY=value`, the kill marker included.
-    pub env: Vec<String>,
-    pub workdir: Option<String>,
-    pub user: Option<String>,
-    pub stdin: Option<Vec<u8>>,
-    /// `None` ⇒ no limit.
-    pub timeout: Option<Duration>,
-    pub max_output: usize,
-    /// `POCKET_DOCK_EXEC=<id>`: how the killer finds the processes.
-    pub marker: String,
-    /// Whether `argv` runs through the runner, and so how it is killed.
-    pub kill_mode: kill::KillMode,
-    /// Kill what the command leaves running once it exits.
-    pub kill_leftovers: bool,
-}
-
-/// The outcome of a finished command (SPEC §4 `ExecResult`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExecResult {
-    /// The command's exit code; -1 when it was timed out or cancelled.
-    pub exit_code: i64,
-    pub stdout: String,
-    pub stderr: String,
-    pub duration_ms: f64,
-    pub timed_out: bool,
-    pub truncated: bool,
-    /// Cancelled by the caller (an AbortSignal): the command was killed.
-    pub cancelled: bool,
-}
-
-impl ExecResult {
-    /// `exitCode === 0 && !timedOut`.
-    pub fn ok(&self) -> bool {
-        self.exit_code == 0 && !self.timed_out && !self.cancelled
-    }
-}
-
-impl ExecPlan {
-    /// A plan for pocket-dock's own helper commands (argv as given, no shell
-    /// around it, 30 s timeout, 16 MiB of output).
-    pub(crate) fn internal(argv: Vec<String>) -> ExecPlan {
-        let marker = kill::new_marker();
-        ExecPlan {
-            argv,
-            env: vec![marker.clone()],
-            workdir: None,
-            user: None,
-            stdin: None,
-            timeout: Some(Duration::from_secs(30)),
-            max_output: 16 << 20,
-            marker,
-            kill_mode: kill::KillMode::Marker,
-            kill_leftovers: false,
-        }
-    }
-
-    /// Runs the command through the runner when the container has one
-    /// (`mode` is the container's): its argv is wrapped, and it is killed
-    /// by its process tree. With [`kill::KillMode::Marker`], unchanged.
-    pub(crate) fn through(mut self, mode: kill::KillMode) -> ExecPlan {
-        if mode == kill::KillMode::Subreaper {
-            let id = kill::marker_id(&self.marker).to_string();
-            self.argv = crate::runner::wrap(std::mem::take(&mut self.argv), &id, self.kill_leftovers);
-            self.kill_mode = mode;
-        }
-        self
-    }
-
-    /// What the killer needs to find this command.
-    pub(crate) fn target(&self) -> kill::Target {
-        kill::Target {
-            marker: self.marker.clone(),
-            mode: self.kill_mode,
-            kill_leftovers: self.kill_leftovers,
-        }
-    }
-
-    /// When a command started at `started` must be killed, if ever.
-    pub fn deadline(&self, started: std::time::Instant) -> Option<tokio::time::Instant> {
-        self.timeout.map(|t| tokio::time::Instant::from_std(started + t))
-    }
-}
-
-impl ExecOptions {
-    /// Checks the options and builds the plan for `cmd`.
-    pub fn plan(self, cmd: &str, default_timeout: Option<Duration>) -> Result<ExecPlan> {
-        if self.stream && self.detach {
-            return Err(Error::InvalidArgument(
-                "`stream` and `detach` cannot be used together: pick one mode".into(),
-            ));
-        }
-        let argv = match self.lang.as_deref().unwrap_or("sh") {
-            "sh" => vec!["/bin/sh".into(), "-c".into(), cmd.into()],
-            "bash" => vec!["bash".into(), "-c".into(), cmd.into()],
-            "python" | "python3" => vec!["python3".into(), "-c".into(), cmd.into()],
-            "node" | "javascript" | "js" => vec!["node".into(), "-e".into(), cmd.into()],
-            other => {
-                return Err(Error::InvalidArgument(format!(
-                    "`lang` {other:?} is not supported: use \"sh\", \"bash\", \"python\" or \"node\""
-                )))
-            }
-        };
-        if cmd.contains('\0') {
-            return Err(Error::InvalidArgument("the command contains a NUL byte".into()));
-        }
-        let timeout = match self.timeout {
-            Some(secs) => parse_timeout(secs, "timeout")?,
-            None => default_timeout,
-        };
-        let max_output = match self.max_output {
-            None => DEFAULT_MAX_OUTPUT,
-            Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 => n as usize,
-            Some(n) if n == f64::INFINITY => usize::MAX,
-            Some(n) => {
-                return Err(Error::OutOfRange(format!(
-                    "`maxOutput` must be a whole number of bytes ≥ 0, got {n}"
-                )))
-            }
-        };
-        if let Some(u) = &self.user {
-            check_no_nul(u, "`user`")?;
-        }
-        if let Some(w) = &self.workdir {
-            check_no_nul(w, "`workdir`")?;
-            if !w.starts_with('/') {
-                return Err(Error::InvalidArgument(format!(
-                    "`workdir` must be an absolute path, got {w:?}"
-                )));
-            }
-        }
-        let marker = kill::new_marker();
-        let mut env = parse_env(&self.env)?;
-        env.push(marker.clone());
-        Ok(ExecPlan {
-            argv,
-            env,
-            workdir: self.workdir,
-            user: self.user.filter(|u| !u.is_empty()),
-            stdin: self.stdin,
-            timeout,
-            max_output,
-            marker,
-            kill_mode: kill::KillMode::Marker,
-            kill_leftovers: self.kill_leftovers,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn languages_map_to_their_interpreters() {
-        let plan = |lang: &str| {
-            ExecOptions {
-                lang: Some(lang.into()),
-                ..Default::default()
-            }
-            .plan("x", None)
-            .unwrap()
-            .argv
-        };
-        assert_eq!(plan("sh"), ["/bin/sh", "-c", "x"]);
-        assert_eq!(plan("python"), ["python3", "-c", "x"]);
-        assert_eq!(plan("node"), ["node", "-e", "x"]);
-        let bad = ExecOptions {
-            lang: Some("cobol".into()),
-            ..Default::default()
-        }
-        .plan("x", None);
-        assert_eq!(bad.unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
-    }
-
-    #[test]
-    fn plans_run_through_the_runner_only_where_there_is_one() {
-        let plan = ExecOptions {
-            kill_leftovers: true,
-            ..Default::default()
-        }
-        .plan("x", None)
-        .unwrap();
-        let id = kill::marker_id(&plan.marker).to_string();
-        let marked = plan.clone().through(kill::KillMode::Marker);
-        assert_eq!(marked.argv, ["/bin/sh", "-c", "x"]);
-        let wrapped = plan.through(kill::KillMode::Subreaper);
-        assert_eq!(wrapped.kill_mode, kill::KillMode::Subreaper);
-        assert_eq!(
-            wrapped.argv,
-            [
-                crate::runner::PATH_IN_CONTAINER,
-                "exec",
-                "--id",
-                &id,
-                "--kill-leftovers",
-                "--",
-                "/bin/sh",
-                "-c",
-                "x"
-            ]
-        );
-        assert!(wrapped.env.contains(&wrapped.marker));
-    }
-
-    #[test]
-    fn stream_with_detach_is_refused() {
-        let e = ExecOptions {
-            stream: true,
-            detach: true,
-            ..Default::default()
-        }
-        .plan("x", None)
-        .unwrap_err();
-        assert_eq!(e.code(), "ERR_INVALID_ARG_VALUE");
-    }
-
-    #[test]
-    fn timeouts_and_caps_are_checked() {
-        let default = Some(Duration::from_secs(30));
-        let p = ExecOptions::default().plan("x", default).unwrap();
-        assert_eq!((p.timeout, p.max_output), (default, DEFAULT_MAX_OUTPUT));
-        assert!(p.env.iter().any(|e| e.starts_with("POCKET_DOCK_EXEC=")));
-        let p = ExecOptions {
-            timeout: Some(f64::INFINITY),
-            ..Default::default()
-        }
-        .plan("x", default)
-        .unwrap();
-        assert_eq!(p.timeout, None);
-        for bad in [
-            ExecOptions {
-                timeout: Some(-1.0),
-                ..Default::default()
-            },
-            // Beyond what a deadline holds (this one used to panic).
-            ExecOptions {
-                timeout: Some(1e19),
-                ..Default::default()
-            },
-            ExecOptions {
-                max_output: Some(1.5),
-                ..Default::default()
-            },
-        ] {
-            assert_eq!(bad.plan("x", default).unwrap_err().code(), "ERR_OUT_OF_RANGE");
-        }
-    }
-}

@@ -11,12 +11,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::attach::start_plan;
 use super::decode::Utf8Decoder;
-use super::kill::Target;
+use super::marker::Target;
 use super::output::StreamKind;
+use super::plan::{ExecPlan, ExecResult};
 use super::pump::{pump, Sink, Stop};
 use super::ring::{BufferSnapshot, RingBuffer, DEFAULT_CAPACITY};
 use super::signal::parse_signal;
-use super::{ExecPlan, ExecResult};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 

@@ -14,11 +14,12 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::attach::Attached;
-use super::kill::{KillMode, Target};
+use super::marker::Target;
 use super::output::StreamKind;
 use super::setup::Head;
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
+use crate::runner::KillMode;
 
 /// After a kill, how long to keep reading for the output the command flushed on
 /// its way out. The stream ends within ~100 ms of a group kill on both engines.

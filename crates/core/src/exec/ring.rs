@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use super::output::StreamKind;
 
-/// Default capacity: 1 MiB per process (SPEC §4).
+/// Default capacity: 1 MiB per process.
 pub const DEFAULT_CAPACITY: usize = 1 << 20;
 
 /// What `read()`/`peek()` return.

@@ -7,8 +7,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::attach::start_plan;
 use super::output::{OutputCollector, StreamKind};
+use super::plan::{ExecPlan, ExecResult};
 use super::pump::{pump, Sink, Stop};
-use super::{ExecPlan, ExecResult};
 use crate::engine::Engine;
 use crate::error::Result;
 

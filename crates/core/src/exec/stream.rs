@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 use super::attach::start_plan;
 use super::decode::Utf8Decoder;
 use super::output::StreamKind;
+use super::plan::{ExecPlan, ExecResult};
 use super::pump::{pump, Sink, Stop};
-use super::{ExecPlan, ExecResult};
 use crate::engine::Engine;
 use crate::error::Result;
 
@@ -28,21 +28,21 @@ const BULK_LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// A piece of output, decoded (never split inside a character).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
+pub struct StreamChunk {
     pub kind: StreamKind,
     pub data: String,
 }
 
 /// A running command whose output is read chunk by chunk.
 pub struct ExecStream {
-    rx: Mutex<mpsc::Receiver<Chunk>>,
+    rx: Mutex<mpsc::Receiver<StreamChunk>>,
     cancel: CancellationToken,
     result: watch::Receiver<Option<Result<ExecResult>>>,
 }
 
 /// Decodes each stream and sends its text on the channel, waiting for room.
 struct ChannelSink {
-    tx: mpsc::Sender<Chunk>,
+    tx: mpsc::Sender<StreamChunk>,
     stdout: Utf8Decoder,
     stderr: Utf8Decoder,
 }
@@ -51,7 +51,7 @@ impl ChannelSink {
     async fn send(&mut self, kind: StreamKind, data: String) {
         if !data.is_empty() {
             // A closed channel means the consumer is gone: nothing to do.
-            let _ = self.tx.send(Chunk { kind, data }).await;
+            let _ = self.tx.send(StreamChunk { kind, data }).await;
         }
     }
 }
@@ -133,7 +133,7 @@ impl ExecStream {
     /// Waits for output and returns what is ready, adjacent pieces of the same
     /// stream joined, up to about `max_bytes`; `None` once the command ended
     /// and everything was read.
-    pub async fn next_batch(&self, max_bytes: usize) -> Option<Vec<Chunk>> {
+    pub async fn next_batch(&self, max_bytes: usize) -> Option<Vec<StreamChunk>> {
         let mut rx = self.rx.lock().await;
         let first = rx.recv().await?;
         let mut size = first.data.len();

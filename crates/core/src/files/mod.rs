@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
 use crate::exec::{self, ExecPlan};
+use crate::validate::check_absolute;
 
 /// Lists a directory: NUL-separated names, directories with a trailing `/`.
 /// The path arrives as `$1`, never inside the script text.
@@ -30,26 +31,18 @@ for f in * .[!.]* ..?*; do
   if [ -d "$f" ] && [ ! -L "$f" ]; then printf '%s/\0' "$f"; else printf '%s\0' "$f"; fi
 done"#;
 
+/// How the container paths of this module are named in errors.
+const PATH: &str = "the container path";
+
 /// Splits an absolute file path into its directory and file name.
 fn split_path(path: &str) -> Result<(&str, &str)> {
-    check_absolute(path)?;
+    check_absolute(path, PATH)?;
     let trimmed = path.trim_end_matches('/');
     match trimmed.rsplit_once('/') {
         Some((dir, name)) if !name.is_empty() && name != "." && name != ".." => {
             Ok((if dir.is_empty() { "/" } else { dir }, name))
         }
         _ => Err(Error::InvalidArgument(format!("{path:?} does not name a file"))),
-    }
-}
-
-/// Container paths must be absolute: a relative one has no meaning in a container.
-pub(crate) fn check_absolute(path: &str) -> Result<()> {
-    if path.starts_with('/') && !path.contains('\0') {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(format!(
-            "container paths must be absolute (start with `/`), got {path:?}"
-        )))
     }
 }
 
@@ -86,7 +79,7 @@ pub async fn write_file(engine: &Arc<Engine>, container: &str, path: &str, data:
     let op = Op::Path { container, path: dir };
     match upload(archive.clone()).await.map_err(|e| Error::from_engine(e, op)) {
         // Docker refuses a missing directory (Podman creates it): create it, once.
-        Err(Error::PathNotFound { .. }) => {
+        Err(Error::FileNotFound { .. }) => {
             let plan = ExecPlan::internal(vec!["mkdir".into(), "-p".into(), "--".into(), dir.into()]);
             let made = exec::run(engine, container, plan, CancellationToken::new()).await?;
             if made.exit_code != 0 {
@@ -121,7 +114,7 @@ async fn refuse_directory(engine: &Arc<Engine>, container: &str, dir: &str, name
             container_id: container.to_string(),
             path,
         }),
-        Ok(_) | Err(Error::PathNotFound { .. }) => Ok(()),
+        Ok(_) | Err(Error::FileNotFound { .. }) => Ok(()),
         Err(e) => Err(e),
     }
 }
@@ -140,7 +133,7 @@ pub(crate) async fn download(engine: &Arc<Engine>, container: &str, path: &str) 
         Some(Ok(bytes)) => bytes,
         Some(Err(e)) => return Err(Error::from_engine(e, op)),
         None => {
-            return Err(Error::PathNotFound {
+            return Err(Error::FileNotFound {
                 container_id: container.to_string(),
                 path: path.to_string(),
             })
@@ -155,7 +148,7 @@ pub(crate) async fn download(engine: &Arc<Engine>, container: &str, path: &str) 
 /// before deciding: a directory (even `/`) is refused without reading what
 /// it holds, and a file is read straight into one buffer of its size.
 pub async fn read_file(engine: &Arc<Engine>, container: &str, path: &str) -> Result<Vec<u8>> {
-    check_absolute(path)?;
+    check_absolute(path, PATH)?;
     let reader = download(engine, container, path).await?;
     let (container, path) = (container.to_string(), path.to_string());
     tokio::task::spawn_blocking(move || read_first_entry(reader, &container, &path))
@@ -175,7 +168,7 @@ fn read_first_entry(reader: impl Read, container: &str, path: &str) -> Result<Ve
     let mut entry = match entries.entries().map_err(bad)?.next() {
         Some(entry) => entry.map_err(bad)?,
         None => {
-            return Err(Error::PathNotFound {
+            return Err(Error::FileNotFound {
                 container_id: container.to_string(),
                 path: path.to_string(),
             })
@@ -209,13 +202,13 @@ fn read_first_entry(reader: impl Read, container: &str, path: &str) -> Result<Ve
 
 /// Lists the entries of the directory `path`, sorted; directories end in `/`.
 pub async fn list_files(engine: &Arc<Engine>, container: &str, path: &str) -> Result<Vec<String>> {
-    check_absolute(path)?;
+    check_absolute(path, PATH)?;
     let argv = ["/bin/sh", "-c", LIST_SCRIPT, "pocket-dock-ls", path]
         .map(String::from)
         .to_vec();
     let r = exec::run(engine, container, ExecPlan::internal(argv), CancellationToken::new()).await?;
     if r.exit_code == 2 {
-        return Err(Error::PathNotFound {
+        return Err(Error::FileNotFound {
             container_id: container.to_string(),
             path: path.to_string(),
         });

@@ -17,10 +17,11 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{check_absolute, download, extract, split_path};
+use super::{download, extract, split_path, PATH};
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
 use crate::exec::{self, ExecPlan};
+use crate::validate::check_absolute;
 
 /// Chunks of tar in flight between the tar thread and the engine: 8 × 64 KiB.
 const PIPE_CHUNKS: usize = 8;
@@ -65,7 +66,7 @@ pub async fn push(engine: &Arc<Engine>, container: &str, src: &Path, dest: &str)
     let op = Op::Path { container, path: dir };
     let first = upload(engine, container, src, dir, name, meta.is_dir()).await;
     match first.map_err(|e| Error::from_engine(e, op)) {
-        Err(Error::PathNotFound { .. }) => {
+        Err(Error::FileNotFound { .. }) => {
             // Docker refuses a missing directory (Podman creates it).
             let plan = ExecPlan::internal(vec!["mkdir".into(), "-p".into(), "--".into(), dir.into()]);
             exec::run(engine, container, plan, CancellationToken::new()).await?;
@@ -162,7 +163,7 @@ async fn upload(
 /// Copies the container file or directory `src` to the host path `dest`
 /// (`dest` names the copy itself), refusing anything that would land outside it.
 pub async fn pull(engine: &Arc<Engine>, container: &str, src: &str, dest: &Path) -> Result<()> {
-    check_absolute(src)?;
+    check_absolute(src, PATH)?;
     // The first answer tells whether the path exists: read before any host write.
     let reader = download(engine, container, src).await?;
     let shown = dest.display().to_string();

@@ -1,0 +1,19 @@
+//! The labels pocket-dock puts on its containers: the only state the engine
+//! keeps for it. Only containers labelled [`MANAGED`]`=true` are ever listed
+//! or touched, so other tools' containers are safe.
+
+pub const MANAGED: &str = "pocket-dock.managed";
+pub const PERSIST: &str = "pocket-dock.persist";
+pub const PROJECT: &str = "pocket-dock.project";
+pub const PROFILE: &str = "pocket-dock.profile";
+pub const TIMEOUT: &str = "pocket-dock.timeout";
+pub const VERSION: &str = "pocket-dock.version";
+/// The process that created an ephemeral container, with its host: the
+/// startup sweep removes ephemeral containers whose owner is gone.
+pub const OWNER_PID: &str = "pocket-dock.owner-pid";
+pub const OWNER_HOST: &str = "pocket-dock.owner-host";
+/// The container's [`crate::CreateOptions`] as JSON, so a resumed handle
+/// knows its configuration and `reboot({ fresh: true })` can recreate it.
+pub const OPTIONS: &str = "pocket-dock.options";
+/// The prefix of every label above; users may not set labels under it.
+pub const RESERVED_PREFIX: &str = "pocket-dock.";
