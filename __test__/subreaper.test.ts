@@ -42,6 +42,32 @@ describe('the subreaper kill', () => {
     assert.doesNotMatch(ps.stdout, /sleep 103/)
   })
 
+  it('what a command leaves behind stays in its tree after it exits: reboot() and a later timeout still end it', async () => {
+    // The command exits at once; its leftovers outlive it by design (a daemon).
+    assert.equal((await c.run('sleep 1001 >/dev/null 2>&1 &')).exitCode, 0)
+    await started(c, 'sleep 1001')
+    await c.reboot()
+    assert.equal(await running(c, 'sleep 1001'), false, 'a leftover survived reboot()')
+    // A leftover that keeps the output open keeps the run going until its
+    // timeout, which must still reach it although its command has exited.
+    const t0 = performance.now()
+    await c.run('setsid env -i /bin/sleep 1002 &', { timeout: 1 })
+    await c.reboot()
+    assert.equal(await running(c, 'sleep 1002'), false, 'a leftover survived its timeout and reboot()')
+    assert.ok(performance.now() - t0 < 10_000)
+  })
+
+  it('a command running as the same user cannot disguise its runner through /proc/$PPID/mem', async () => {
+    // Overwrites the runner's `exec` on its command line, so a killer that
+    // reads command lines would no longer see it.
+    const hide = `R=$PPID; a=$(cut -d' ' -f48 /proc/$R/stat)
+printf xxxx | dd of=/proc/$R/mem bs=1 seek=$((a+21)) conv=notrunc 2>/dev/null
+exec env -i sleep 1003`
+    const r = await c.run(hide, { timeout: 1, user: '1000' })
+    assert.equal(r.timedOut, true)
+    assert.equal(await running(c, 'sleep 1003'), false, 'the disguised command survived its timeout')
+  })
+
   it('a double-forked daemon dies with its timed-out command', async () => {
     const r = await c.run("(setsid sh -c 'sleep 300' &) ; sleep 100", { timeout: 1 })
     assert.equal(r.timedOut, true)

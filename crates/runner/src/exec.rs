@@ -1,9 +1,20 @@
 //! `exec`: run a command as the only child of a child subreaper.
 //!
-//! With `PR_SET_CHILD_SUBREAPER`, every process the command leaves behind
-//! (through `setsid`, a double fork, `env -i`, anything) is re-parented to this
-//! runner instead of the container's init, so the command's whole tree is
-//! always "the runner's descendants" and the killer can find all of it.
+//! Two processes, both showing the runner's command line (so the killer finds
+//! both by `--id`):
+//! - the **runner** the engine started: it exits with the command's status
+//!   as soon as the command ends, which is when the engine reports the exec
+//!   as done;
+//! - its child, the **keeper**: with `PR_SET_CHILD_SUBREAPER` it is the
+//!   command's parent, and every process the command leaves behind (through
+//!   `setsid`, a double fork, `env -i`, anything) is re-parented to it instead
+//!   of the container's init. It reports the command's status to the runner
+//!   through a pipe and stays, with no output of its own, as long as anything
+//!   of the command's tree lives: a later kill (`reboot()`, a timeout while a
+//!   leftover still holds the output) still finds the whole tree under it.
+//!
+//! Both make themselves non-dumpable, so a command running as the same user
+//! cannot read or write their memory (`/proc/N/mem`) to disguise them.
 //!
 //! Signals are handled synchronously: all those the runner cares about are
 //! blocked and taken with `sigwaitinfo`, so there are no handlers and no
@@ -38,15 +49,11 @@ pub fn run(opts: ExecArgs) -> i32 {
     let not_found = format!("{name}: not found\n");
 
     // SAFETY: plain libc calls on locals; the process is single-threaded, so
-    // the child may use anything prepared above until it execs.
+    // the children may use anything prepared above until they exec.
     unsafe {
-        if libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0 {
-            // Not fatal: the command still runs, only orphans may escape.
-            eprintln!(
-                "pocket-dock-runner: cannot become a subreaper: {}",
-                std::io::Error::last_os_error()
-            );
-        }
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        // Blocked in the runner too: a signal for the command reaches it
+        // through the keeper, never ends the runner before the status.
         let mut wanted: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut wanted);
         libc::sigaddset(&mut wanted, libc::SIGCHLD);
@@ -55,9 +62,39 @@ pub fn run(opts: ExecArgs) -> i32 {
         }
         let mut original: libc::sigset_t = std::mem::zeroed();
         libc::sigprocmask(libc::SIG_BLOCK, &wanted, &mut original);
-
+        // Close-on-exec: the command never holds the status pipe.
+        let mut pipe = [0; 2];
+        if libc::pipe2(pipe.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
+            return fail(
+                CANNOT_RUN,
+                &OsString::from("pipe"),
+                &std::io::Error::last_os_error().to_string(),
+            );
+        }
+        let keeper = libc::fork();
+        if keeper < 0 {
+            return fail(
+                CANNOT_RUN,
+                &OsString::from("fork"),
+                &std::io::Error::last_os_error().to_string(),
+            );
+        }
+        if keeper > 0 {
+            libc::close(pipe[1]);
+            return await_status(pipe[0]);
+        }
+        libc::close(pipe[0]);
+        let report = pipe[1];
+        if libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0 {
+            // Not fatal: the command still runs, only orphans may escape.
+            eprintln!(
+                "pocket-dock-runner: cannot become a subreaper: {}",
+                std::io::Error::last_os_error()
+            );
+        }
         let child = libc::fork();
         if child < 0 {
+            send_status(report, CANNOT_RUN << 8);
             return fail(
                 CANNOT_RUN,
                 &OsString::from("fork"),
@@ -76,12 +113,51 @@ pub fn run(opts: ExecArgs) -> i32 {
             libc::write(2, msg.as_ptr().cast(), msg.len());
             libc::_exit(code);
         }
-        supervise(child, &wanted, opts.kill_leftovers)
+        // The keeper writes nothing: only the command (and what it leaves)
+        // may hold the exec's output open.
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+        if null >= 0 {
+            for fd in 0..3 {
+                libc::dup2(null, fd);
+            }
+            libc::close(null);
+        }
+        supervise(child, &wanted, opts.kill_leftovers, report);
+        0
     }
 }
 
-/// Reaps, forwards signals, and returns the exit code once `child` has ended.
-fn supervise(child: libc::pid_t, wanted: &libc::sigset_t, kill_leftovers: bool) -> i32 {
+/// The runner: waits for the keeper's report and exits with the command's
+/// status. A keeper that died without one (killed with its tree) counts as
+/// killed.
+fn await_status(pipe: libc::c_int) -> i32 {
+    let mut buf = [0u8; 4];
+    let mut got = 0;
+    while got < buf.len() {
+        // SAFETY: reads into the rest of `buf`.
+        let n = unsafe { libc::read(pipe, buf[got..].as_mut_ptr().cast(), buf.len() - got) };
+        match n {
+            n if n > 0 => got += n as usize,
+            n if n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return 128 + libc::SIGKILL,
+        }
+    }
+    exit_code(i32::from_ne_bytes(buf))
+}
+
+fn send_status(pipe: libc::c_int, status: i32) {
+    let bytes = status.to_ne_bytes();
+    // SAFETY: writes `bytes` (4 bytes: atomic on a pipe), then closes.
+    unsafe {
+        libc::write(pipe, bytes.as_ptr().cast(), bytes.len());
+        libc::close(pipe);
+    }
+}
+
+/// The keeper's loop: reaps, forwards signals, reports the command's status
+/// once it has ended, and returns when no process of its tree is left.
+fn supervise(child: libc::pid_t, wanted: &libc::sigset_t, kill_leftovers: bool, report: libc::c_int) {
+    let mut report = Some(report);
     loop {
         // SAFETY: `wanted` is a valid, blocked set.
         let sig = unsafe { libc::sigwaitinfo(wanted, std::ptr::null_mut()) };
@@ -92,24 +168,39 @@ fn supervise(child: libc::pid_t, wanted: &libc::sigset_t, kill_leftovers: bool) 
             forward(sig);
             continue;
         }
-        if let Some(status) = reap_all(child) {
+        let (ours, none_left) = reap_all(child);
+        if let Some(status) = ours {
+            // With `kill_leftovers` the command counts as done once its
+            // leftovers are gone too.
             if kill_leftovers {
                 end_leftovers();
             }
-            return exit_code(status);
+            if let Some(fd) = report.take() {
+                send_status(fd, status);
+            }
+            if kill_leftovers {
+                return;
+            }
+        }
+        if report.is_none() && none_left {
+            return;
         }
     }
 }
 
-/// Reaps every child that has ended; `Some(status)` if `child` was one.
-fn reap_all(child: libc::pid_t) -> Option<i32> {
+/// Reaps every child that has ended: `child`'s status if it was one, and
+/// whether no child at all is left.
+fn reap_all(child: libc::pid_t) -> (Option<i32>, bool) {
     let mut ours = None;
     loop {
         let mut status = 0;
         // SAFETY: waitpid writes only `status`.
         let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-        if pid <= 0 {
-            return ours;
+        if pid == 0 {
+            return (ours, false);
+        }
+        if pid < 0 {
+            return (ours, true);
         }
         if pid == child {
             ours = Some(status);

@@ -5,9 +5,11 @@
 //! and the runner's descendants; processes that still carry the command's
 //! marker variable (readable ones) count too, so a process that escaped a
 //! runner killed some other way is not missed. "Every command" is every
-//! process the engine started by exec (its parent, outside the container's
-//! pid namespace, shows as 0) and their descendants: all but the container's
-//! main process and its own children.
+//! process but the container's init (pid 1) and its main process with that
+//! one's descendants: what exec started (parent 0, outside the namespace),
+//! and also what init adopted after its runner went away. The main process
+//! is init's oldest child (it started with the container; adopted orphans
+//! started later).
 //!
 //! SIGKILL and SIGSTOP freeze the tree first (see
 //! [`procfs::freeze_and_kill`]). A catchable signal goes to each runner, which
@@ -64,10 +66,10 @@ fn ancestry(procs: &[Proc], pid: i32) -> BTreeSet<i32> {
 /// The tops of the trees to signal.
 fn find_roots(procs: &[Proc], id: Option<&str>, own_argv0: &[u8], spare: &BTreeSet<i32>) -> BTreeSet<i32> {
     let mut roots = BTreeSet::new();
+    let main = main_tree(procs);
     for p in procs.iter().filter(|p| !spare.contains(&p.pid)) {
         let hit = match id {
-            // Every exec's process: parent outside the namespace, not init.
-            None => p.ppid == 0 && p.pid != 1,
+            None => p.pid != 1 && !main.contains(&p.pid),
             Some(id) => {
                 runner_id(&procfs::cmdline(p.pid), own_argv0) == Some(id.as_bytes().to_vec())
                     || carries_marker(&procfs::environ(p.pid), id)
@@ -78,6 +80,19 @@ fn find_roots(procs: &[Proc], id: Option<&str>, own_argv0: &[u8], spare: &BTreeS
         }
     }
     roots
+}
+
+/// The container's main process (init's oldest child, or init itself when
+/// the container runs without one) and its descendants.
+fn main_tree(procs: &[Proc]) -> BTreeSet<i32> {
+    let oldest = procs
+        .iter()
+        .filter(|p| p.ppid == 1)
+        .min_by_key(|p| (p.start, p.pid))
+        .map(|p| p.pid);
+    let mut main = procfs::tree(procs, &oldest.into_iter().collect());
+    main.insert(1);
+    main
 }
 
 /// The `--id` of a runner's `exec` command line, if `cmdline` is one (same
@@ -139,8 +154,36 @@ mod tests {
     }
 
     #[test]
+    fn every_command_is_all_but_init_and_its_oldest_child() {
+        let p = |pid, ppid, start| Proc {
+            pid,
+            ppid,
+            state: b'S',
+            start,
+        };
+        // init 1; main 7 (started first) with its child 8; an exec 20 (parent
+        // 0) with child 21; an orphan 30 adopted by init, started later.
+        let procs = [
+            p(1, 0, 1),
+            p(7, 1, 2),
+            p(8, 7, 3),
+            p(20, 0, 50),
+            p(21, 20, 51),
+            p(30, 1, 60),
+        ];
+        assert_eq!(main_tree(&procs), BTreeSet::from([1, 7, 8]));
+        let all = find_roots(&procs, None, b"/.pocket-dock/runner", &BTreeSet::new());
+        assert_eq!(all, BTreeSet::from([20, 21, 30]));
+    }
+
+    #[test]
     fn ancestry_climbs_to_the_top() {
-        let p = |pid, ppid| Proc { pid, ppid, state: b'S' };
+        let p = |pid, ppid| Proc {
+            pid,
+            ppid,
+            state: b'S',
+            start: 0,
+        };
         let procs = [p(1, 0), p(5, 1), p(9, 5), p(10, 0)];
         assert_eq!(ancestry(&procs, 9), BTreeSet::from([1, 5, 9]));
         assert_eq!(ancestry(&procs, 10), BTreeSet::from([10]));

@@ -14,6 +14,9 @@ pub struct Proc {
     pub pid: i32,
     pub ppid: i32,
     pub state: u8,
+    /// When it started, in clock ticks since boot (field 22): tells the
+    /// container's main process from orphans that init adopted later.
+    pub start: u64,
 }
 
 /// Parses `/proc/N/stat`. The command name (field 2) is in parentheses and
@@ -26,7 +29,14 @@ pub fn parse_stat(text: &str) -> Option<Proc> {
     let mut rest = text.get(close + 1..)?.split_ascii_whitespace();
     let state = *rest.next()?.as_bytes().first()?;
     let ppid = rest.next()?.parse().ok()?;
-    Some(Proc { pid, ppid, state })
+    // Fields 5–21 lie between the parent pid and the start time.
+    let start = rest.nth(17)?.parse().ok()?;
+    Some(Proc {
+        pid,
+        ppid,
+        state,
+        start,
+    })
 }
 
 /// Every process visible now. Processes that vanish while being read are
@@ -153,30 +163,31 @@ mod tests {
 
     #[test]
     fn stat_lines_with_awkward_names_parse() {
+        // A real line: the start time is field 22.
+        let line = "42 (sleep) S 7 42 7 0 -1 4194304 80 0 0 0 0 0 0 0 20 0 1 0 12345 1024 100";
+        let parsed = parse_stat(line).unwrap();
         assert_eq!(
-            parse_stat("42 (sleep) S 7 42 7 0 -1 4194304 80 0"),
-            Some(Proc {
-                pid: 42,
-                ppid: 7,
-                state: b'S'
-            })
+            (parsed.pid, parsed.ppid, parsed.state, parsed.start),
+            (42, 7, b'S', 12345)
         );
         // A name with spaces and parentheses: fields count from the last `)`.
-        assert_eq!(
-            parse_stat("9 (a) b) (c) T 1 9 9 0"),
-            Some(Proc {
-                pid: 9,
-                ppid: 1,
-                state: b'T'
-            })
-        );
+        let line = "9 (a) b) (c) T 1 9 9 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0";
+        let parsed = parse_stat(line).unwrap();
+        assert_eq!((parsed.pid, parsed.ppid, parsed.state, parsed.start), (9, 1, b'T', 777));
+        // Too short to hold a start time.
+        assert_eq!(parse_stat("9 (a) T 1 9 9 0"), None);
         assert_eq!(parse_stat("garbage"), None);
         assert_eq!(parse_stat("5 (x)"), None);
     }
 
     #[test]
     fn trees_follow_parent_links_only_downwards() {
-        let p = |pid, ppid| Proc { pid, ppid, state: b'S' };
+        let p = |pid, ppid| Proc {
+            pid,
+            ppid,
+            state: b'S',
+            start: 0,
+        };
         // 1 ─ 2 ─ 3 ─ 5, 2 ─ 4; 6 elsewhere; 7 is 0's.
         let procs = [p(1, 0), p(2, 1), p(3, 2), p(4, 2), p(5, 3), p(6, 1), p(7, 0)];
         let roots = BTreeSet::from([3]);
