@@ -8,8 +8,9 @@
 //! block or never end.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bollard::query_parameters::UploadToContainerOptions;
@@ -159,15 +160,38 @@ async fn upload(
     result
 }
 
+/// A reader that notes whether its source ended cleanly (a read of 0 bytes)
+/// rather than with an error: an archive cut short by a clean end is the
+/// engine's own (a file changed as it read it), one cut by an error is a
+/// broken connection.
+struct EndWatch<R> {
+    inner: R,
+    ended: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for EndWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
 /// Copies the container file or directory `src` to the host path `dest`
 /// (`dest` names the copy itself), refusing anything that would land outside it.
 pub async fn pull(engine: &Arc<Engine>, container: &str, src: &str, dest: &Path) -> Result<()> {
     check_absolute(src)?;
     // The first answer tells whether the path exists: read before any host write.
-    let reader = download(engine, container, src).await?;
+    let ended = Arc::new(AtomicBool::new(false));
+    let reader = EndWatch {
+        inner: download(engine, container, src).await?,
+        ended: ended.clone(),
+    };
     let shown = dest.display().to_string();
     let dest = dest.to_path_buf();
-    let refused = tokio::task::spawn_blocking(move || extract::extract(reader, &dest))
+    let outcome = tokio::task::spawn_blocking(move || extract::extract(reader, &dest))
         .await
         .map_err(|e| Error::SocketCommunication {
             detail: format!("extraction failed: {e}"),
@@ -177,20 +201,44 @@ pub async fn pull(engine: &Arc<Engine>, container: &str, src: &str, dest: &Path)
             extract::Failure::Host(e) => {
                 Error::InvalidArgument(format!("cannot write the pull of {src} to {shown}: {e}"))
             }
+            // Both engines write a file's header with the size they saw, and
+            // when the file then holds fewer bytes (or more) they stop the
+            // archive there and end the answer normally.
+            extract::Failure::Archive(_) if ended.load(Ordering::Relaxed) => Error::Container {
+                container_id: container.to_string(),
+                detail: format!(
+                    "a file changed while the engine read it for the pull of {src}, and the archive ended short; retry, or pull it while nothing writes to it"
+                ),
+            },
             extract::Failure::Archive(e) => Error::SocketCommunication {
                 detail: format!("the archive of {src} broke off: {e}"),
             },
         })?;
-    if refused.is_empty() {
+    // Podman answers 200 with an empty archive for what it cannot archive
+    // (/proc/1, /sys/kernel) where Docker answers 404: the same error on both.
+    if outcome.entries == 0 {
+        return Err(Error::PathNotFound {
+            container_id: container.to_string(),
+            path: src.to_string(),
+        });
+    }
+    if outcome.refused_count == 0 {
         return Ok(());
     }
     Err(Error::Container {
         container_id: container.to_string(),
-        detail: format!(
-            "pull of {src} refused {} entr{} that could lead outside the destination or are not plain files, directories or links: {}",
-            refused.len(),
-            if refused.len() == 1 { "y" } else { "ies" },
-            refused.join(", ")
-        ),
+        detail: refused_detail(src, &outcome),
     })
+}
+
+/// The message naming what a pull refused: the first names and how many more.
+fn refused_detail(src: &str, outcome: &extract::Outcome) -> String {
+    let count = outcome.refused_count;
+    let more = count.saturating_sub(outcome.refused.len());
+    format!(
+        "pull of {src} refused {count} entr{} that could lead outside the destination or are not plain files, directories or links: {}{}",
+        if count == 1 { "y" } else { "ies" },
+        outcome.refused.join(", "),
+        if more > 0 { format!(", and {more} more") } else { String::new() }
+    )
 }
