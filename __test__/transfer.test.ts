@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os'
 import { isAbsolute, join, relative } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ContainerError, FileNotFound, type AsyncContainer } from 'pocket-dock'
+import { ContainerError, FileNotFound, SocketCommunicationError, type AsyncContainer } from 'pocket-dock'
 import { newContainer } from './helpers'
 
 /** path → [kind, mode, content or link target] for every entry below `root`. */
@@ -277,6 +277,94 @@ describe('pull of a hostile tree', () => {
     closeSync(fd)
     assert.equal(head.toString(), 'start\n')
     assert.equal(tail.toString(), 'end\n')
+  })
+})
+
+describe('pull into what is already on the host, and what the engine sends', () => {
+  let c: AsyncContainer
+  let host: string
+  before(async () => {
+    c = await newContainer()
+    host = mkdtempSync(join(tmpdir(), 'pd-pull-edges-'))
+  })
+  after(async () => {
+    await c.shutdown({ force: true })
+    rmSync(host, { recursive: true, force: true })
+  })
+
+  it('an existing dest keeps its mode, also through a symlink; a dest the pull creates takes the filtered mode', async () => {
+    const private_ = join(host, 'dm/private')
+    mkdirSync(private_, { recursive: true })
+    chmodSync(private_, 0o700)
+    writeFileSync(join(private_, 'secret'), 'mine\n')
+    symlinkSync('private', join(host, 'dm/link'))
+    await c.run('mkdir -p /pub/sub && chmod 755 /pub && chmod 777 /pub/sub && echo x > /pub/x')
+    await c.pull('/pub', private_)
+    assert.equal(statSync(private_).mode & 0o7777, 0o700)
+    assert.equal(readFileSync(join(private_, 'x'), 'utf8'), 'x\n') // merged into it
+    assert.equal(readFileSync(join(private_, 'secret'), 'utf8'), 'mine\n')
+    assert.equal(statSync(join(private_, 'sub')).mode & 0o7777, 0o755) // below dest: the filtered mode
+    await c.pull('/pub', join(host, 'dm/link'))
+    assert.equal(statSync(private_).mode & 0o7777, 0o700)
+    assert.ok(lstatSync(join(host, 'dm/link')).isSymbolicLink())
+    await c.pull('/pub', join(host, 'dm/fresh'))
+    assert.equal(statSync(join(host, 'dm/fresh')).mode & 0o7777, 0o755)
+    await c.run('mkdir -p /closed && chmod 700 /closed')
+    await c.pull('/closed', join(host, 'dm/closed'))
+    assert.equal(statSync(join(host, 'dm/closed')).mode & 0o7777, 0o700)
+  })
+
+  it('a path the engine sends nothing for is FileNotFound on both engines; an empty file is an empty file', async () => {
+    for (const src of ['/proc/1', '/proc/1/', '/proc/1/status', '/sys/kernel']) {
+      const dest = join(host, 'nothing')
+      await assert.rejects(c.pull(src, dest), (e: unknown) => {
+        assert.ok(e instanceof FileNotFound, `${src}: ${String(e)}`)
+        assert.ok(e.message.includes(src), e.message)
+        return true
+      })
+      assert.ok(!existsSync(dest), src)
+    }
+    await c.run('mkdir -p /tmp/hollow && : > /tmp/hollow/empty && : > /tmp/empty')
+    await c.pull('/tmp/empty', join(host, 'empty'))
+    assert.equal(readFileSync(join(host, 'empty'), 'utf8'), '')
+    await c.pull('/tmp/hollow', join(host, 'hollow'))
+    assert.equal(readFileSync(join(host, 'hollow/empty'), 'utf8'), '')
+  })
+
+  it('a file that shrinks while pulled is a ContainerError saying so, not an engine failure', async () => {
+    // Rewritten and emptied in a loop: the engine writes a header with the
+    // old size, then finds fewer bytes, and ends its archive early.
+    await c.run(
+      'mkdir -p /r && (while :; do head -c 8000000 /dev/zero > /r/f; : > /r/f; done) >/dev/null 2>&1 & echo $! > /tmp/writer',
+    )
+    let changed = 0
+    try {
+      for (let i = 0; i < 20 && changed < 3; i++) {
+        await c.pull('/r', join(host, `shrink-${i}`)).catch((e: unknown) => {
+          assert.ok(!(e instanceof SocketCommunicationError), String(e))
+          assert.ok(e instanceof ContainerError && e.code === 'CONTAINER_ERROR', String(e))
+          assert.match(e.message, /changed while/)
+          assert.match(e.message, /retry|again/)
+          changed++
+        })
+      }
+    } finally {
+      await c.run('kill $(cat /tmp/writer)')
+    }
+  })
+
+  it('the refused names in the error are capped, with the full count', async () => {
+    const long = 'f'.repeat(200)
+    await c.run(
+      `mkdir -p /tmp/fifos && cd /tmp/fifos && i=0; while [ $i -lt 2000 ]; do mkfifo ${long}$i; i=$((i+1)); done`,
+    )
+    await assert.rejects(c.pull('/tmp/fifos', join(host, 'fifos')), (e: unknown) => {
+      assert.ok(e instanceof ContainerError, String(e))
+      assert.ok(e.message.length < 8192, `a ${e.message.length}-character message`)
+      assert.match(e.message, /refused 2000 entries/)
+      assert.match(e.message, /and 1980 more/)
+      return true
+    })
   })
 })
 

@@ -32,7 +32,12 @@
 //!   pull can replace what this one wrote. Ownership is not restored.
 //! - Special files (devices, FIFOs, sockets) are refused (both do).
 //!
-//! Refused entries are skipped and named; the rest is extracted. Nothing is
+//! - `dest` itself, when it already is a directory (or a symlink to one, as
+//!   the caller named it), is merged into and keeps its mode: it is the
+//!   user's. Directories below it take the filtered mode of their entry.
+//!
+//! Refused entries are skipped and named (the first few, and a count); the
+//! rest is extracted. Nothing is
 //! checked before writing or staged in a temporary directory: a pull streams
 //! (a 1 GiB tree is never held or downloaded twice), a staging directory
 //! would not protect the merge into an existing destination, which is where a
@@ -74,11 +79,39 @@ impl From<io::Error> for Skip {
     }
 }
 
-/// Extracts the archive of one file or directory to `dest` (the copy itself);
-/// returns the names of the entries it refused.
-pub(super) fn extract(reader: impl Read, dest: &Path) -> Result<Vec<String>, Failure> {
+/// How many refused names an error lists: a hostile tree can hold any number
+/// of them, and the message (and what this process keeps) stays small.
+pub(super) const REFUSED_SHOWN: usize = 20;
+
+/// The longest refused name an error shows whole: a PAX name has no length limit.
+const NAME_SHOWN: usize = 256;
+
+/// `name`, cut at [`NAME_SHOWN`] bytes (on a character boundary) with an ellipsis.
+fn shorten(mut name: String) -> String {
+    if name.len() > NAME_SHOWN {
+        let mut cut = NAME_SHOWN;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        name.truncate(cut);
+        name.push('…');
+    }
+    name
+}
+
+/// What an extraction did: how many entries the archive held, and which it
+/// refused (the first [`REFUSED_SHOWN`] names, and the full count).
+#[derive(Debug, Default)]
+pub(super) struct Outcome {
+    pub entries: usize,
+    pub refused: Vec<String>,
+    pub refused_count: usize,
+}
+
+/// Extracts the archive of one file or directory to `dest` (the copy itself).
+pub(super) fn extract(reader: impl Read, dest: &Path) -> Result<Outcome, Failure> {
     let mut archive = tar::Archive::new(reader);
-    let mut refused = Vec::new();
+    let mut outcome = Outcome::default();
     let mut target = Target {
         dest,
         root: None,
@@ -86,14 +119,20 @@ pub(super) fn extract(reader: impl Read, dest: &Path) -> Result<Vec<String>, Fai
     };
     for entry in archive.entries().map_err(Failure::Archive)? {
         let mut entry = entry.map_err(Failure::Archive)?;
+        outcome.entries += 1;
         match target.place(&mut entry) {
             Ok(()) => {}
-            Err(Skip::Refused(what)) => refused.push(what),
+            Err(Skip::Refused(what)) => {
+                outcome.refused_count += 1;
+                if outcome.refused.len() < REFUSED_SHOWN {
+                    outcome.refused.push(shorten(what));
+                }
+            }
             Err(Skip::Io(e)) => return Err(Failure::Host(e)),
             Err(Skip::Archive(e)) => return Err(Failure::Archive(e)),
         }
     }
-    Ok(refused)
+    Ok(outcome)
 }
 
 /// The destination: a handle on it once it is a directory.
@@ -205,11 +244,19 @@ fn link_name<R: Read>(entry: &tar::Entry<'_, R>) -> Result<PathBuf, Skip> {
     Ok(link.map(|l| l.into_owned()).unwrap_or_default())
 }
 
-/// Creates `dest` (the caller's own path, followed as given) and opens it as
-/// the root that every other entry stays beneath.
+/// Opens `dest` (the caller's own path, followed as given, symlinks too) as
+/// the root that every other entry stays beneath. An existing directory is
+/// the user's: merged into, its mode and owner left alone. Only a `dest`
+/// created here takes the (filtered) mode of the pulled directory.
 fn open_root(dest: &Path, mode: u32) -> io::Result<Dir> {
-    std::fs::create_dir_all(dest)?;
-    std::fs::set_permissions(dest, std::fs::Permissions::from_mode(dir_mode(mode)))?;
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    match std::fs::create_dir(dest) {
+        Ok(()) => std::fs::set_permissions(dest, std::fs::Permissions::from_mode(dir_mode(mode)))?,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dest.is_dir() => {}
+        Err(e) => return Err(e),
+    }
     Dir::open_ambient_dir(dest, ambient_authority())
 }
 
@@ -495,7 +542,7 @@ mod tests {
             E::File("src/ok", b"ok"),
             E::Hard("src/ok2", "src/ok"),
         ]);
-        let refused = extract(archive.as_slice(), &dest).unwrap();
+        let refused = extract(archive.as_slice(), &dest).unwrap().refused;
         assert_eq!(std::fs::read_dir(s.outside()).unwrap().count(), 0, "nothing outside");
         for name in [
             "src/planted/x",
@@ -525,10 +572,60 @@ mod tests {
         std::os::unix::fs::symlink(s.outside().join("target"), dest.join("f")).unwrap();
         std::fs::hard_link(s.outside().join("target"), dest.join("g")).unwrap();
         let archive = tar_of(&[E::Dir("src"), E::File("src/f", b"theirs"), E::File("src/g", b"theirs")]);
-        assert!(extract(archive.as_slice(), &dest).unwrap().is_empty());
+        assert_eq!(extract(archive.as_slice(), &dest).unwrap().refused_count, 0);
         assert_eq!(std::fs::read(s.outside().join("target")).unwrap(), b"mine");
         assert_eq!(std::fs::read(dest.join("f")).unwrap(), b"theirs");
         assert_eq!(std::fs::read(dest.join("g")).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn refused_names_are_capped_in_number_and_length_with_the_full_count() {
+        let s = Scratch::new("many");
+        let long = "é".repeat(300);
+        let names: Vec<String> = (0..500).map(|i| format!("src/{long}{i}")).collect();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_size(0);
+        b.append_data(&mut h, "src", io::empty()).unwrap();
+        for name in &names {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Fifo);
+            h.set_size(0);
+            b.append_data(&mut h, name, io::empty()).unwrap();
+        }
+        let archive = b.into_inner().unwrap();
+        let outcome = extract(archive.as_slice(), &s.dest()).unwrap();
+        assert_eq!(outcome.entries, 501);
+        assert_eq!(outcome.refused_count, 500);
+        assert_eq!(outcome.refused.len(), REFUSED_SHOWN);
+        assert!(outcome
+            .refused
+            .iter()
+            .all(|n| n.len() <= NAME_SHOWN + '…'.len_utf8() && n.ends_with('…')));
+    }
+
+    #[test]
+    fn an_existing_dest_keeps_its_mode_and_a_new_one_takes_the_filtered_mode() {
+        let s = Scratch::new("mode");
+        let archive = tar_of(&[E::Dir("src"), E::Dir("src/sub"), E::File("src/x", b"x")]);
+        let dest = s.dest();
+        std::fs::create_dir(&dest).unwrap();
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let link = s.0.join("link");
+        std::os::unix::fs::symlink("dest", &link).unwrap();
+        for to in [&dest, &link] {
+            assert_eq!(extract(archive.as_slice(), to).unwrap().refused_count, 0);
+            assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o7777, 0o700);
+            assert_eq!(
+                std::fs::metadata(dest.join("sub")).unwrap().permissions().mode() & 0o7777,
+                0o755
+            );
+        }
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        let fresh = s.0.join("fresh");
+        extract(archive.as_slice(), &fresh).unwrap();
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o7777, 0o755);
     }
 
     #[test]

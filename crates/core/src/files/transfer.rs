@@ -8,8 +8,9 @@
 //! block or never end.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bollard::query_parameters::UploadToContainerOptions;
@@ -160,38 +161,155 @@ async fn upload(
     result
 }
 
+/// A reader that notes whether its source ended cleanly (a read of 0 bytes)
+/// rather than with an error: an archive cut short by a clean end is the
+/// engine's own (a file changed as it read it), one cut by an error is a
+/// broken connection.
+struct EndWatch<R> {
+    inner: R,
+    ended: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for EndWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
 /// Copies the container file or directory `src` to the host path `dest`
 /// (`dest` names the copy itself), refusing anything that would land outside it.
 pub async fn pull(engine: &Arc<Engine>, container: &str, src: &str, dest: &Path) -> Result<()> {
     check_absolute(src, PATH)?;
     // The first answer tells whether the path exists: read before any host write.
-    let reader = download(engine, container, src).await?;
+    let ended = Arc::new(AtomicBool::new(false));
+    let reader = EndWatch {
+        inner: download(engine, container, src).await?,
+        ended: ended.clone(),
+    };
     let shown = dest.display().to_string();
     let dest = dest.to_path_buf();
-    let refused = tokio::task::spawn_blocking(move || extract::extract(reader, &dest))
+    let outcome = tokio::task::spawn_blocking(move || extract::extract(reader, &dest))
         .await
         .map_err(|e| Error::SocketCommunication {
             detail: format!("extraction failed: {e}"),
         })?
-        .map_err(|e| match e {
-            // A host path that cannot be written is the caller's to fix, not the engine's.
-            extract::Failure::Host(e) => {
-                Error::InvalidArgument(format!("cannot write the pull of {src} to {shown}: {e}"))
-            }
-            extract::Failure::Archive(e) => Error::SocketCommunication {
-                detail: format!("the archive of {src} broke off: {e}"),
-            },
-        })?;
-    if refused.is_empty() {
+        .map_err(|e| extract_failure(e, container, src, &shown, ended.load(Ordering::Relaxed)))?;
+    // Podman answers 200 with an empty archive for what it cannot archive
+    // (/proc/1, /sys/kernel) where Docker answers 404: the same error on both.
+    if outcome.entries == 0 {
+        return Err(Error::PathNotFound {
+            container_id: container.to_string(),
+            path: src.to_string(),
+        });
+    }
+    if outcome.refused_count == 0 {
         return Ok(());
     }
     Err(Error::Container {
         container_id: container.to_string(),
-        detail: format!(
-            "pull of {src} refused {} entr{} that could lead outside the destination or are not plain files, directories or links: {}",
-            refused.len(),
-            if refused.len() == 1 { "y" } else { "ies" },
-            refused.join(", ")
-        ),
+        detail: refused_detail(src, &outcome),
     })
+}
+
+/// The error of a failed extraction: `ended` tells whether the engine's
+/// stream ended cleanly before the archive did.
+fn extract_failure(e: extract::Failure, container: &str, src: &str, shown: &str, ended: bool) -> Error {
+    match e {
+        // A host path that cannot be written is the caller's to fix, not the engine's.
+        extract::Failure::Host(e) => Error::InvalidArgument(format!("cannot write the pull of {src} to {shown}: {e}")),
+        // Both engines write a file's header with the size they saw, and when
+        // the file then holds fewer bytes (or more) they stop the archive
+        // there and end the answer normally.
+        extract::Failure::Archive(_) if ended => Error::Container {
+            container_id: container.to_string(),
+            detail: format!(
+                "a file changed while the engine read it for the pull of {src}, and the archive ended short; retry, or pull it while nothing writes to it"
+            ),
+        },
+        extract::Failure::Archive(e) => Error::SocketCommunication {
+            detail: format!("the archive of {src} broke off: {e}"),
+        },
+    }
+}
+
+/// The message naming what a pull refused: the first names and how many more.
+fn refused_detail(src: &str, outcome: &extract::Outcome) -> String {
+    let count = outcome.refused_count;
+    let more = count.saturating_sub(outcome.refused.len());
+    format!(
+        "pull of {src} refused {count} entr{} that could lead outside the destination or are not plain files, directories or links: {}{}",
+        if count == 1 { "y" } else { "ies" },
+        outcome.refused.join(", "),
+        if more > 0 { format!(", and {more} more") } else { String::new() }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tar of one directory and a file whose header says 4096 bytes, cut
+    /// after 100 of them: what the engines send when a file shrinks.
+    fn cut_archive() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_size(0);
+        b.append_data(&mut h, "r", io::empty()).unwrap();
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_size(4096);
+        b.append_data(&mut h, "r/f", &[7u8; 4096][..]).unwrap();
+        let mut tar = b.into_inner().unwrap();
+        tar.truncate(3 * 512 + 100);
+        tar
+    }
+
+    /// Gives `data`, then fails as a dropped connection does.
+    struct Broken(io::Cursor<Vec<u8>>);
+    impl Read for Broken {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::other("connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    fn pull_of(reader: impl Read) -> Error {
+        let dir = std::env::temp_dir().join(format!("pd-cut-{}-{}", std::process::id(), rand::random::<u32>()));
+        let ended = Arc::new(AtomicBool::new(false));
+        let watched = EndWatch {
+            inner: reader,
+            ended: ended.clone(),
+        };
+        let failure = extract::extract(watched, &dir).unwrap_err();
+        let _ = fs::remove_dir_all(&dir);
+        extract_failure(failure, "c", "/r", "dest", ended.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn an_archive_ended_short_is_a_changed_file_and_a_broken_stream_an_engine_failure() {
+        let short = pull_of(io::Cursor::new(cut_archive()));
+        assert_eq!(short.code(), "CONTAINER_ERROR", "{short}");
+        assert!(short.to_string().contains("changed while"), "{short}");
+        let broken = pull_of(Broken(io::Cursor::new(cut_archive())));
+        assert_eq!(broken.code(), "SOCKET_COMMUNICATION_ERROR", "{broken}");
+    }
+
+    #[test]
+    fn the_refused_list_states_the_full_count() {
+        let outcome = extract::Outcome {
+            entries: 2001,
+            refused: (0..extract::REFUSED_SHOWN).map(|i| format!("p{i}")).collect(),
+            refused_count: 2000,
+        };
+        let detail = refused_detail("/tmp/fifos", &outcome);
+        assert!(detail.contains("refused 2000 entries"), "{detail}");
+        assert!(detail.ends_with("p19, and 1980 more"), "{detail}");
+    }
 }
