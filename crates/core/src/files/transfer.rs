@@ -201,7 +201,7 @@ pub async fn pull(engine: &Arc<Engine>, container: &str, src: &str, dest: &Path)
     // Podman answers 200 with an empty archive for what it cannot archive
     // (/proc/1, /sys/kernel) where Docker answers 404: the same error on both.
     if outcome.entries == 0 {
-        return Err(Error::PathNotFound {
+        return Err(Error::FileNotFound {
             container_id: container.to_string(),
             path: src.to_string(),
         });
