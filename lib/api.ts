@@ -59,7 +59,7 @@ export async function prune(opts: ProjectOptions = {}): Promise<number> {
 }
 
 /** @internal */
-export function toListItem(i: native.NativeListItem): ContainerListItem {
+export function toListItem(i: native.NativeContainerListItem): ContainerListItem {
   return {
     id: i.id,
     name: i.name,

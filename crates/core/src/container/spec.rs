@@ -299,6 +299,12 @@ fn check_name(n: &str) -> Result<()> {
     }
 }
 
+/// Container ports to publish on free host ports: host port `"0"` lets the
+/// engine pick one (the form `CreateOptions.ports` takes for a plain list).
+pub fn on_free_host_ports(container_ports: impl IntoIterator<Item = String>) -> Vec<(String, String)> {
+    container_ports.into_iter().map(|c| ("0".to_string(), c)).collect()
+}
+
 /// The longest finite timeout, in seconds: one year. A deadline is "now" plus
 /// the timeout, and values near `Duration`'s or `Instant`'s limits overflow
 /// (`1e19` does), so longer finite values are refused rather than clamped:
