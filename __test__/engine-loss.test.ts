@@ -13,7 +13,7 @@ import { IMAGE, native, socketPath } from './helpers'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('engine loss', async () => {
-  const engine = await native.engineInfo(socketPath)
+  const engine = await native.internal.engineInfo(socketPath)
   it(
     'a command whose engine dies rejects with a SocketError instead of hanging',
     { skip: engine.kind !== 'podman' && 'needs Podman (a second API service on its own socket)' },
@@ -46,7 +46,7 @@ describe('engine loss', async () => {
         await assert.rejects(c.run('true'), SocketError)
       } finally {
         service.kill('SIGKILL')
-        await native.removeLabelled('pocket-dock-test', tag, socketPath)
+        await native.internal.removeLabelled('pocket-dock-test', tag, socketPath)
         rmSync(dir, { recursive: true, force: true })
       }
     },

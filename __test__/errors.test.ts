@@ -1,5 +1,6 @@
 // Typed errors: bad input rejects before any engine call and leaves nothing
-// behind; engine failures map to the exported error classes.
+// behind; engine failures map to the classes of lib/errors.ts; the binding
+// itself throws plain errors with `code` and fields.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
@@ -127,7 +128,7 @@ describe('engine failures', () => {
   it('a container removed behind our back is ContainerGone', async () => {
     const tag = `gone-${process.pid}-${Date.now()}`
     const c = await newContainer({ labels: { 'pocket-dock-test': tag } })
-    assert.equal(await native.removeLabelled('pocket-dock-test', tag, socketPath), 1)
+    assert.equal(await native.internal.removeLabelled('pocket-dock-test', tag, socketPath), 1)
     await assert.rejects(c.run('true'), (e: unknown) => {
       assert.ok(e instanceof ContainerGone && e instanceof ContainerError)
       assert.equal(e.containerId, c.containerId)
@@ -146,12 +147,78 @@ describe('engine failures', () => {
     )
     await new Promise((r) => setTimeout(r, 500))
     const removedAt = performance.now()
-    assert.equal(await native.removeLabelled('pocket-dock-test', tag, socketPath), 1)
+    assert.equal(await native.internal.removeLabelled('pocket-dock-test', tag, socketPath), 1)
     const e = await outcome
     assert.ok(e instanceof ContainerGone, `got ${String(e)}`)
     // The 30 s command would still be running: the error came from the removal.
     assert.ok(performance.now() - removedAt < 0.5 * 30_000)
     await assert.rejects(c.info(), ContainerGone)
     await c.shutdown()
+  })
+})
+
+/** What a script calling the binding directly must see: a plain error, `code` and fields on it, no JSON. */
+function assertPlain(err: unknown, code: string, fields: Record<string, unknown> = {}): true {
+  assert.ok(err instanceof Error, `not an Error: ${String(err)}`)
+  const e = err as Error & Record<string, unknown>
+  assert.equal(e.code, code)
+  assert.doesNotMatch(e.message, /[{}]/, 'the message carries no JSON')
+  assert.ok(e.message.length > 0)
+  for (const [k, v] of Object.entries(fields)) assert.deepEqual(e[k], v, k)
+  return true
+}
+
+describe('the binding called directly', () => {
+  const deadSocket = '/nonexistent/pd.sock'
+  const missing = `pd-missing-${process.pid}`
+  type NativeOpts = Parameters<typeof native.createContainer>[0]
+
+  it('rejects with an Error carrying code and fields (async)', async () => {
+    await assert.rejects(native.createContainer({ image: IMAGE, socketPath: deadSocket }), (err) =>
+      assertPlain(err, 'SOCKET_CONNECTION_ERROR', { socketPath: deadSocket }),
+    )
+    await assert.rejects(native.resumeContainer(missing, socketPath), (err) =>
+      assertPlain(err, 'CONTAINER_NOT_FOUND', { containerId: missing }),
+    )
+  })
+
+  it('throws the same from the …Sync functions', () => {
+    assert.throws(
+      () => native.createContainerSync({ image: IMAGE, socketPath: deadSocket }),
+      (err) => assertPlain(err, 'SOCKET_CONNECTION_ERROR', { socketPath: deadSocket }),
+    )
+    assert.throws(
+      () => native.resumeContainerSync(missing, socketPath),
+      (err) => assertPlain(err, 'CONTAINER_NOT_FOUND', { containerId: missing }),
+    )
+  })
+
+  it('bad input is a RangeError/TypeError with its code', async () => {
+    await assert.rejects(native.createContainer({ cpuPercent: 0, socketPath: deadSocket }), (err) => {
+      assert.ok(err instanceof RangeError)
+      return assertPlain(err, 'ERR_OUT_OF_RANGE')
+    })
+    assert.throws(
+      () => native.createContainerSync({ workdir: 'tmp', socketPath: deadSocket }),
+      (err) => {
+        assert.ok(err instanceof TypeError)
+        return assertPlain(err, 'ERR_INVALID_ARG_VALUE')
+      },
+    )
+  })
+
+  it('a missing file is ENOENT with containerId and path, async and sync', async () => {
+    const c = await native.createContainer(testOptions() as NativeOpts)
+    try {
+      await assert.rejects(c.readFile('/no/such/file'), (err) =>
+        assertPlain(err, 'ENOENT', { containerId: c.containerId, path: '/no/such/file' }),
+      )
+      assert.throws(
+        () => c.readFileSync('/no/such/file'),
+        (err) => assertPlain(err, 'ENOENT', { containerId: c.containerId, path: '/no/such/file' }),
+      )
+    } finally {
+      await c.shutdown(true)
+    }
   })
 })

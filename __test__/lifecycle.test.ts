@@ -65,7 +65,7 @@ async function names(): Promise<string[]> {
 }
 
 after(async () => {
-  await native.removeLabelled('pocket-dock.project', project, socketPath)
+  await native.internal.removeLabelled('pocket-dock.project', project, socketPath)
 })
 
 describe('limits and wiring, seen from inside the container', () => {
@@ -191,7 +191,7 @@ describe('persistence', () => {
 
     const tag = `pocket-dock-test/snapshot:${randomBytes(4).toString('hex')}`
     const imageId = await back.snapshot(tag)
-    t.after(() => native.removeImage(tag, socketPath))
+    t.after(() => native.internal.removeImage(tag, socketPath))
     assert.match(imageId, /^sha256:[0-9a-f]{64}$/)
     {
       await using copy = await createNewContainer({ ...testOptions(), image: tag })

@@ -174,7 +174,7 @@ describe('the marker fallback', () => {
       assert.notEqual((await c.run('touch /x')).exitCode, 0, 'the root file system is writable')
       assert.equal((await c.run('touch /tmp/x /home/sandbox/x')).exitCode, 0)
       // Docker refuses to write into a read-only root; Podman places the runner before it is mounted read-only.
-      const engine = await native.engineInfo(socketPath)
+      const engine = await native.internal.engineInfo(socketPath)
       assert.equal((await c.info()).killMode, engine.kind === 'docker' ? 'marker' : 'subreaper')
       await fallback(c)
     } finally {

@@ -44,7 +44,7 @@ if (only && !Object.hasOwn(SECTIONS, only)) {
 
 /** Every wanted section on the engine at `socketPath`; its part of the results. */
 async function benchEngine(socketPath) {
-  const engine = await native.engineInfo(socketPath)
+  const engine = await native.internal.engineInfo(socketPath)
   await ensureImage(IMAGE, socketPath)
   const dockerode = new Docker({ socketPath })
   const header = `### ${engine.kind} ${engine.version} (API ${engine.apiVersion}) at ${socketPath}\n`

@@ -12,7 +12,7 @@ const socketPath = process.env.POCKET_DOCK_SOCKET || undefined
 const native = createRequire(import.meta.url)('../binding.js')
 const ms = (t0) => `${(performance.now() - t0).toFixed(0)} ms`
 
-const engine = await native.engineInfo(socketPath)
+const engine = await native.internal.engineInfo(socketPath)
 console.log(`engine: ${engine.kind} ${engine.version} (API ${engine.apiVersion}) at ${engine.socketPath}`)
 let t = performance.now()
 if (await ensureImage(IMAGE, engine.socketPath)) console.log(`built ${IMAGE} offline in ${ms(t)}`)

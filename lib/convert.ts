@@ -2,7 +2,7 @@
  * Conversions between the public types and the binding's `Native*` types,
  * shared by the async and sync APIs so they cannot drift.
  */
-import type { NativeContainerInfo, NativeListItem, NativeRunOptions } from '../binding.js'
+import type { NativeContainerInfo, NativeContainerListItem, NativeRunOptions } from '../binding.js'
 import { argTypeError } from './errors'
 import type { ContainerInfo, ContainerListItem, RunOptions } from './types'
 
@@ -29,7 +29,7 @@ export function toContainerInfo(i: NativeContainerInfo): ContainerInfo {
 }
 
 /** A list entry of the binding as the public `ContainerListItem`. */
-export function toListItem(i: NativeListItem): ContainerListItem {
+export function toListItem(i: NativeContainerListItem): ContainerListItem {
   return {
     id: i.id,
     name: i.name,

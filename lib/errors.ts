@@ -1,25 +1,14 @@
 /**
- * The error classes of pocket-dock, and the one place where failures
- * coming from the native binding become instances of them.
+ * The error classes of pocket-dock (see `docs/design.md`, error mapping), and
+ * the one place where failures coming from the native binding become
+ * instances of them.
  *
- * The binding throws errors whose message is `POCKET_DOCK_ERROR:` + JSON
- * (`{ code, message, ...fields }`); {@link fromNative} reads that and builds the
- * matching class, so `instanceof` and `err.code` work everywhere.
+ * The binding throws plain `Error`s (`TypeError`/`RangeError` for bad input)
+ * with the stable `code` and the fields of {@link NativeErrorFields} set on
+ * them; {@link fromNative} picks the matching class by `code`, so `instanceof`
+ * works everywhere.
  */
-
-const NATIVE_PREFIX = 'POCKET_DOCK_ERROR:'
-
-/** Fields the native layer may attach to an error. */
-interface NativeFields {
-  code: string
-  message: string
-  socketPath?: string
-  detail?: string
-  tried?: string[]
-  containerId?: string
-  image?: string
-  path?: string
-}
+import type { NativeErrorFields } from '../binding.js'
 
 /** Base class of every error pocket-dock throws (besides `TypeError`/`RangeError` for bad input). */
 export class PocketDockError extends Error {
@@ -211,16 +200,13 @@ export function fromNative(err: unknown): unknown {
   if (typeof code === 'string' && NAPI_TYPE_STATUSES.has(code)) {
     return withCode(new TypeError(`invalid argument: ${err.message}`), 'ERR_INVALID_ARG_TYPE')
   }
-  if (!err.message.startsWith(NATIVE_PREFIX)) return err
-  let f: NativeFields
-  try {
-    f = JSON.parse(err.message.slice(NATIVE_PREFIX.length)) as NativeFields
-  } catch {
-    return err
-  }
+  // A bad-input error is already the TypeError/RangeError it should be.
+  if (err instanceof TypeError || err instanceof RangeError) return err
+  const f = err as Error & Partial<NativeErrorFields>
+  if (typeof f.code !== 'string') return err
   const m = f.message
   const detail = f.detail ?? ''
-  switch (f.code) {
+  switch (code) {
     case 'SOCKET_CONNECTION_ERROR':
       return new SocketConnectionError(m, f.socketPath ?? '', detail)
     case 'SOCKET_COMMUNICATION_ERROR':
@@ -249,12 +235,9 @@ export function fromNative(err: unknown): unknown {
       return new SessionClosed(m)
     case 'PROJECT_NOT_INITIALIZED':
       return new ProjectNotInitialized(m)
-    case 'ERR_OUT_OF_RANGE':
-      return withCode(new RangeError(m), f.code)
-    case 'ERR_INVALID_ARG_VALUE':
-      return withCode(new TypeError(m), f.code)
     default:
-      return new PocketDockError(m)
+      // Not one of pocket-dock's codes (napi's own failures): as thrown.
+      return err
   }
 }
 

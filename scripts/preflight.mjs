@@ -18,7 +18,7 @@ const { fromNative } = require('../dist/errors.js')
 /** The socket of the engine discovery picks (POCKET_DOCK_SOCKET, if set, must answer itself), or why none. */
 async function answering() {
   try {
-    const engine = await native.engineInfo(process.env.POCKET_DOCK_SOCKET || undefined)
+    const engine = await native.internal.engineInfo(process.env.POCKET_DOCK_SOCKET || undefined)
     return { socket: `${engine.socketPath} (${engine.kind} ${engine.version})` }
   } catch (e) {
     return { why: fromNative(e).message }

@@ -15,11 +15,11 @@ export const TEST_IMAGE = 'pocket-dock-test/busybox:latest'
 
 /** Builds `tag` on the engine at `socketPath` unless it is there already. */
 export async function ensureImage(tag = TEST_IMAGE, socketPath = undefined) {
-  if (await native.imageExists(tag, socketPath)) return false
+  if (await native.internal.imageExists(tag, socketPath)) return false
   const dir = mkdtempSync(join(tmpdir(), 'pd-image-'))
   try {
     execFileSync('bash', [join(here, 'test-image-context.sh'), dir], { stdio: 'inherit' })
-    await native.buildImage(dir, tag, socketPath)
+    await native.internal.buildImage(dir, tag, socketPath)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -27,5 +27,5 @@ export async function ensureImage(tag = TEST_IMAGE, socketPath = undefined) {
 }
 
 export async function removeImage(tag = TEST_IMAGE, socketPath = undefined) {
-  if (await native.imageExists(tag, socketPath)) await native.removeImage(tag, socketPath)
+  if (await native.internal.imageExists(tag, socketPath)) await native.internal.removeImage(tag, socketPath)
 }

@@ -13,7 +13,7 @@ import { ensureImage, removeImage } from './test-image.mjs'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const native = createRequire(import.meta.url)('../binding.js')
 
-const engine = await native.engineInfo(process.env.POCKET_DOCK_SOCKET || undefined)
+const engine = await native.internal.engineInfo(process.env.POCKET_DOCK_SOCKET || undefined)
 console.log(`pocket-dock tests on ${engine.kind} ${engine.version} (API ${engine.apiVersion}) at ${engine.socketPath}`)
 const env = { ...process.env, POCKET_DOCK_SOCKET: engine.socketPath }
 const builtHere = await ensureImage(undefined, engine.socketPath)
@@ -25,7 +25,7 @@ const files = readdirSync(join(root, '__test__'))
   .map((f) => join('__test__', f))
 ok = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]) && ok
 
-const leftovers = await native.removeLabelled('pocket-dock-test', undefined, engine.socketPath)
+const leftovers = await native.internal.removeLabelled('pocket-dock-test', undefined, engine.socketPath)
 if (leftovers) console.log(`pocket-dock: removed ${leftovers} container(s) that failed tests left behind`)
 if (builtHere || process.env.CI) await removeImage(undefined, engine.socketPath)
 process.exit(ok ? 0 : 1)

@@ -168,6 +168,7 @@ impl Error {
                 }
             }
         };
+        let message = engine_message(message);
         let lower = message.to_ascii_lowercase();
         if let Some(e) = bad_input(&lower, &message) {
             return e;
@@ -263,6 +264,19 @@ fn bad_input(lower: &str, message: &str) -> Option<Error> {
     Some(Error::InvalidArgument(text))
 }
 
+/// The engine's own words: some answers reach us as the raw JSON body
+/// (`{"message":"No such container: x"}`), which is no text for a person.
+fn engine_message(body: String) -> String {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        message: String,
+    }
+    match serde_json::from_str::<Body>(&body) {
+        Ok(b) => b.message,
+        Err(_) => body,
+    }
+}
+
 /// Joins an error with its sources: hyper's top-level messages alone
 /// ("client error (Connect)") do not tell the user what went wrong.
 fn describe_chain(err: &dyn std::error::Error) -> String {
@@ -282,6 +296,17 @@ fn describe_chain(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_body_becomes_its_message() {
+        let e = Error::from_engine(
+            server(404, "{\"message\":\"No such container: x\"}\n"),
+            Op::Lookup { container: "x" },
+        );
+        assert_eq!(e.code(), "CONTAINER_NOT_FOUND");
+        assert!(!e.to_string().contains('{'), "{e}");
+        assert!(e.to_string().contains("No such container: x"), "{e}");
+    }
 
     fn server(status_code: u16, message: &str) -> BollardError {
         BollardError::DockerResponseServerError {

@@ -29,6 +29,14 @@ pub struct ContainerListItem {
     pub project: Option<String>,
 }
 
+impl ContainerListItem {
+    /// When it was created, in milliseconds since the Unix epoch (what a JS
+    /// `Date` takes).
+    pub fn created_ms(&self) -> f64 {
+        self.created as f64 * 1000.0
+    }
+}
+
 /// The managed containers (running or not), of one project if given, oldest
 /// first.
 pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<ContainerListItem>> {

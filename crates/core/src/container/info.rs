@@ -62,6 +62,18 @@ pub struct ContainerInfo {
     pub kill_mode: crate::runner::KillMode,
 }
 
+impl ContainerInfo {
+    /// The memory in use as human text (`"12.3 MiB"`).
+    pub fn memory_usage(&self) -> String {
+        human_bytes(self.memory_usage_bytes)
+    }
+
+    /// The memory limit as human text (`"512.0 MiB"`).
+    pub fn memory_limit(&self) -> String {
+        human_bytes(self.memory_limit_bytes)
+    }
+}
+
 /// Reads everything `info()` reports about container `id`.
 pub async fn info(engine: &Engine, id: &str) -> Result<ContainerInfo> {
     let docker = engine.docker();

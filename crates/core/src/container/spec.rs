@@ -270,6 +270,12 @@ pub fn random_name() -> String {
     format!("pd-{:08x}", rand::rng().random::<u32>())
 }
 
+/// Container ports to publish on free host ports: host port `"0"` lets the
+/// engine pick one (the form `CreateOptions.ports` takes for a plain list).
+pub fn on_free_host_ports(container_ports: impl IntoIterator<Item = String>) -> Vec<(String, String)> {
+    container_ports.into_iter().map(|c| ("0".to_string(), c)).collect()
+}
+
 /// Parses `"256m"`, `"1g"`, `"512k"`, `"1.5g"`, `"100b"` or plain digits (bytes).
 pub fn parse_mem_limit(text: &str) -> Result<i64> {
     let bad = || {

@@ -198,8 +198,13 @@ impl Process {
     /// the output is what the ring buffer holds (not consumed). If it is still
     /// running at the timeout: `timed_out`, exit code -1, and it keeps running.
     /// A command its own `timeout` killed reports `timed_out` and -1 too, as
-    /// in the other modes.
-    pub async fn wait(&self, timeout: Option<Duration>) -> Result<ExecResult> {
+    /// in the other modes. `timeout_secs` is in seconds (`Infinity`: no
+    /// limit), checked like every other timeout.
+    pub async fn wait(&self, timeout_secs: Option<f64>) -> Result<ExecResult> {
+        let timeout = timeout_secs
+            .map(|t| crate::validate::parse_timeout(t, "timeout"))
+            .transpose()?
+            .flatten();
         let finished = match timeout {
             Some(t) => tokio::time::timeout(t, self.ended.cancelled()).await.is_ok(),
             None => {

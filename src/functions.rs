@@ -1,0 +1,239 @@
+//! The module functions: create or resume a container, and manage containers
+//! by name (list, stop, destroy, prune), each with its `…Sync` twin for
+//! `pocket-dock/sync`. The hooks only tests, benchmarks and scripts use live
+//! in the `internal` namespace (`binding.internal.*`), off the public surface.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+use napi_derive::napi;
+use pocket_dock_core as core;
+
+use crate::call::{block, promise, Result};
+use crate::container::NativeContainer;
+use crate::options::{create_options, NativeCreateOptions};
+
+/// The engine at `socket_path`, or the one discovery finds.
+async fn engine(socket_path: Option<String>) -> core::Result<Arc<core::Engine>> {
+    core::engine::connect(&core::Discovery {
+        explicit: socket_path,
+        project_socket: None,
+    })
+    .await
+}
+
+/// Creates and starts a container.
+#[napi(ts_return_type = "Promise<NativeContainer>")]
+pub fn create_container<'env>(
+    env: &'env Env,
+    opts: Option<NativeCreateOptions>,
+) -> Result<PromiseRaw<'env, NativeContainer>> {
+    promise(env, core::Container::create(create_options(opts)))
+}
+#[napi]
+pub fn create_container_sync(env: &Env, opts: Option<NativeCreateOptions>) -> Result<NativeContainer> {
+    block(env, core::Container::create(create_options(opts)))
+}
+
+/// A handle on an existing managed container, started if stopped.
+#[napi(ts_return_type = "Promise<NativeContainer>")]
+pub fn resume_container<'env>(
+    env: &'env Env,
+    name: String,
+    socket_path: Option<String>,
+    timeout: Option<f64>,
+) -> Result<PromiseRaw<'env, NativeContainer>> {
+    promise(env, async move {
+        core::Container::resume(&name, socket_path, timeout).await
+    })
+}
+#[napi]
+pub fn resume_container_sync(
+    env: &Env,
+    name: String,
+    socket_path: Option<String>,
+    timeout: Option<f64>,
+) -> Result<NativeContainer> {
+    block(env, core::Container::resume(&name, socket_path, timeout))
+}
+
+/// One entry of `listContainers()`.
+#[napi(object)]
+pub struct NativeContainerListItem {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub image: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: f64,
+    pub persist: bool,
+    pub project: Option<String>,
+}
+
+impl From<core::ContainerListItem> for NativeContainerListItem {
+    fn from(i: core::ContainerListItem) -> Self {
+        NativeContainerListItem {
+            created_at: i.created_ms(),
+            id: i.id,
+            name: i.name,
+            status: i.status,
+            image: i.image,
+            persist: i.persist,
+            project: i.project,
+        }
+    }
+}
+
+async fn list(socket_path: Option<String>, project: Option<String>) -> core::Result<Vec<NativeContainerListItem>> {
+    let items = core::persist::list(&*engine(socket_path).await?, project.as_deref()).await?;
+    Ok(items.into_iter().map(Into::into).collect())
+}
+
+/// The managed containers (of `project`, if given).
+#[napi(ts_return_type = "Promise<NativeContainerListItem[]>")]
+pub fn list_containers<'env>(
+    env: &'env Env,
+    socket_path: Option<String>,
+    project: Option<String>,
+) -> Result<PromiseRaw<'env, Vec<NativeContainerListItem>>> {
+    promise(env, list(socket_path, project))
+}
+#[napi]
+pub fn list_containers_sync(
+    env: &Env,
+    socket_path: Option<String>,
+    project: Option<String>,
+) -> Result<Vec<NativeContainerListItem>> {
+    block(env, list(socket_path, project))
+}
+
+async fn stop(name: String, socket_path: Option<String>) -> core::Result<()> {
+    core::persist::stop(&*engine(socket_path).await?, &name).await
+}
+
+/// Stops a managed container by name.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn stop_container<'env>(env: &'env Env, name: String, socket_path: Option<String>) -> Result<PromiseRaw<'env, ()>> {
+    promise(env, stop(name, socket_path))
+}
+#[napi]
+pub fn stop_container_sync(env: &Env, name: String, socket_path: Option<String>) -> Result<()> {
+    block(env, stop(name, socket_path))
+}
+
+async fn destroy(name: String, socket_path: Option<String>) -> core::Result<()> {
+    core::persist::destroy(&*engine(socket_path).await?, &name).await
+}
+
+/// Removes a managed container by name, persistent or not.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn destroy_container<'env>(
+    env: &'env Env,
+    name: String,
+    socket_path: Option<String>,
+) -> Result<PromiseRaw<'env, ()>> {
+    promise(env, destroy(name, socket_path))
+}
+#[napi]
+pub fn destroy_container_sync(env: &Env, name: String, socket_path: Option<String>) -> Result<()> {
+    block(env, destroy(name, socket_path))
+}
+
+async fn prune_all(socket_path: Option<String>, project: Option<String>) -> core::Result<u32> {
+    let n = core::persist::prune(&*engine(socket_path).await?, project.as_deref()).await?;
+    Ok(n as u32)
+}
+
+/// Removes stopped managed containers and orphaned ephemeral ones; returns the count.
+#[napi(ts_return_type = "Promise<number>")]
+pub fn prune<'env>(
+    env: &'env Env,
+    socket_path: Option<String>,
+    project: Option<String>,
+) -> Result<PromiseRaw<'env, u32>> {
+    promise(env, prune_all(socket_path, project))
+}
+#[napi]
+pub fn prune_sync(env: &Env, socket_path: Option<String>, project: Option<String>) -> Result<u32> {
+    block(env, prune_all(socket_path, project))
+}
+
+/// Which engine answers, and how.
+#[napi(object, namespace = "internal")]
+pub struct NativeEngineInfo {
+    pub socket_path: String,
+    pub kind: String,
+    pub api_version: String,
+    pub version: String,
+}
+
+/// Discovers (or connects to) the engine and describes it (for the demo,
+/// tests, preflight and benchmarks).
+#[napi(namespace = "internal", ts_return_type = "Promise<NativeEngineInfo>")]
+pub fn engine_info<'env>(env: &'env Env, socket_path: Option<String>) -> Result<PromiseRaw<'env, NativeEngineInfo>> {
+    promise(env, async move {
+        let e = engine(socket_path).await?;
+        Ok(NativeEngineInfo {
+            socket_path: e.socket_path().to_string(),
+            kind: e.kind().as_str().to_string(),
+            api_version: e.api_version().to_string(),
+            version: e.engine_version().to_string(),
+        })
+    })
+}
+
+/// Builds the Dockerfile in `dir` into `tag`, offline; returns the image id
+/// (the test image).
+#[napi(namespace = "internal", ts_return_type = "Promise<string>")]
+pub fn build_image<'env>(
+    env: &'env Env,
+    dir: String,
+    tag: String,
+    socket_path: Option<String>,
+) -> Result<PromiseRaw<'env, String>> {
+    promise(env, async move {
+        core::image::build_from_dir(
+            &*engine(socket_path).await?,
+            &std::path::PathBuf::from(dir),
+            &tag,
+            |_| {},
+        )
+        .await
+    })
+}
+
+/// Whether an image is present on the engine.
+#[napi(namespace = "internal", ts_return_type = "Promise<boolean>")]
+pub fn image_exists<'env>(
+    env: &'env Env,
+    image: String,
+    socket_path: Option<String>,
+) -> Result<PromiseRaw<'env, bool>> {
+    promise(env, async move {
+        core::image::exists(&*engine(socket_path).await?, &image).await
+    })
+}
+
+/// Removes an image.
+#[napi(namespace = "internal", ts_return_type = "Promise<void>")]
+pub fn remove_image<'env>(env: &'env Env, image: String, socket_path: Option<String>) -> Result<PromiseRaw<'env, ()>> {
+    promise(env, async move {
+        core::image::remove(&*engine(socket_path).await?, &image).await
+    })
+}
+
+/// Force-removes the managed containers carrying label `key` (`key=value` when
+/// `value` is given); returns the count. Cleans up after tests.
+#[napi(namespace = "internal", ts_return_type = "Promise<number>")]
+pub fn remove_labelled<'env>(
+    env: &'env Env,
+    key: String,
+    value: Option<String>,
+    socket_path: Option<String>,
+) -> Result<PromiseRaw<'env, u32>> {
+    promise(env, async move {
+        let n = core::persist::remove_labelled(&*engine(socket_path).await?, &key, value.as_deref()).await?;
+        Ok(n as u32)
+    })
+}
