@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-fn invalid(msg: impl Into<String>) -> Error {
+/// Bad input of the wrong kind or shape (a JS `TypeError`).
+pub(crate) fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidArgument(msg.into())
 }
 
-fn out_of_range(msg: impl Into<String>) -> Error {
+/// Bad input outside its range (a JS `RangeError`).
+pub(crate) fn out_of_range(msg: impl Into<String>) -> Error {
     Error::OutOfRange(msg.into())
 }
 

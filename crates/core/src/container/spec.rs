@@ -10,9 +10,11 @@ use std::collections::HashMap;
 use bollard::models::{ContainerCreateBody, DeviceMapping, HostConfig, PortBinding};
 use rand::Rng;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::labels;
-use crate::validate::{check_absolute, check_image_ref, check_name, check_no_nul, parse_env, parse_timeout};
+use crate::validate::{
+    check_absolute, check_image_ref, check_name, check_no_nul, invalid, out_of_range, parse_env, parse_timeout,
+};
 
 /// The image used when none is given.
 pub const DEFAULT_IMAGE: &str = "pocket-dock/minimal-python";
@@ -255,14 +257,6 @@ impl CreateOptions {
             options: self,
         })
     }
-}
-
-fn invalid(msg: impl Into<String>) -> Error {
-    Error::InvalidArgument(msg.into())
-}
-
-fn out_of_range(msg: impl Into<String>) -> Error {
-    Error::OutOfRange(msg.into())
 }
 
 /// `pd-` and 8 random hex digits.
