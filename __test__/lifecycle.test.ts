@@ -191,7 +191,7 @@ describe('persistence', () => {
 
     const tag = `pocket-dock-test/snapshot:${randomBytes(4).toString('hex')}`
     const imageId = await back.snapshot(tag)
-    t.after(() => native.internal.removeImage(tag, socketPath))
+    t.after(() => native.removeImage(tag, true, socketPath))
     assert.match(imageId, /^sha256:[0-9a-f]{64}$/)
     {
       await using copy = await createNewContainer({ ...testOptions(), image: tag })

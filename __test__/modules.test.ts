@@ -49,6 +49,8 @@ describe('modules', () => {
       [api.ContainerGone, api.ContainerError, 'CONTAINER_GONE'],
       [api.FileNotFound, api.ContainerError, 'ENOENT'],
       [api.ImageNotFound, api.PocketDockError, 'IMAGE_NOT_FOUND'],
+      [api.ImageBuildError, api.PocketDockError, 'BUILD_FAILED'],
+      [api.ImagePullError, api.PocketDockError, 'IMAGE_PULL_FAILED'],
       [api.SessionClosed, api.PocketDockError, 'SESSION_CLOSED'],
       [api.ProjectNotInitialized, api.PocketDockError, 'PROJECT_NOT_INITIALIZED'],
     ]

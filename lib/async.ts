@@ -3,6 +3,7 @@
  * seed (`AsyncContainer`, …). `pocket-dock` exports the same.
  */
 export { createNewContainer, destroyContainer, listContainers, prune, resumeContainer, stopContainer } from './api'
+export { buildImage, buildProfile, exportImages, importImages, listImages, pullImage, removeImage } from './images'
 export { AsyncContainer, type ExitCallback, type OutputCallback } from './container'
 export { AsyncExecStream } from './exec-stream'
 export { AsyncProcess } from './process'

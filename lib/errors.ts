@@ -133,9 +133,32 @@ export class ImageNotFound extends PocketDockError {
   }
 }
 
-/** An image build failed; `detail` holds the build's own error. */
+/**
+ * An image build failed: `detail` is the engine's own error, `step` (from 1)
+ * and `instruction` say where when the engine did, `logTail` holds the last
+ * lines the build printed.
+ */
 export class ImageBuildError extends PocketDockError {
   override readonly code: string = 'BUILD_FAILED'
+  constructor(
+    message: string,
+    readonly image: string,
+    readonly detail: string,
+    readonly step: number | null = null,
+    readonly instruction: string | null = null,
+    readonly logTail: string[] = [],
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * A pull failed: the registry is unreachable, refused the credentials, or
+ * answered with an error. The message says how to move images without a
+ * registry (`exportImages`/`importImages`).
+ */
+export class ImagePullError extends PocketDockError {
+  override readonly code: string = 'IMAGE_PULL_FAILED'
   constructor(
     message: string,
     readonly image: string,
@@ -156,7 +179,7 @@ export class ProjectNotInitialized extends PocketDockError {
 }
 
 /**
- * Thrown when an `AbortSignal` stops a command. Like Node's own `AbortError`
+ * Thrown when an `AbortSignal` stops a command or an image operation. Like Node's own `AbortError`
  * (`name: 'AbortError'`, `code: 'ABORT_ERR'`), with the signal's reason as
  * `cause` and what the command printed before it was killed as `result`.
  */
@@ -230,7 +253,11 @@ export function fromNative(err: unknown): unknown {
     case 'IMAGE_NOT_FOUND':
       return new ImageNotFound(m, f.image ?? '')
     case 'BUILD_FAILED':
-      return new ImageBuildError(m, f.image ?? '', detail)
+      return new ImageBuildError(m, f.image ?? '', detail, f.step ?? null, f.instruction ?? null, f.logTail ?? [])
+    case 'IMAGE_PULL_FAILED':
+      return new ImagePullError(m, f.image ?? '', detail)
+    case 'ABORT_ERR':
+      return new AbortError(undefined)
     case 'SESSION_CLOSED':
       return new SessionClosed(m)
     case 'PROJECT_NOT_INITIALIZED':

@@ -1,6 +1,7 @@
 /**
  * What `pocket-dock/async` and `pocket-dock/sync` both export unchanged: the
- * result class, the error classes and the option and result types.
+ * result class, the error classes, the option and result types, and the
+ * functions that touch no engine (profiles, the version).
  * One list, so the two modules cannot drift.
  */
 export { ExecResult } from './exec-result'
@@ -14,6 +15,7 @@ export {
   ContainerNotRunning,
   FileNotFound,
   ImageBuildError,
+  ImagePullError,
   ImageNotFound,
   IsADirectory,
   NotADirectory,
@@ -25,13 +27,24 @@ export {
   SocketConnectionError,
   SocketError,
 } from './errors'
+export { listProfiles, resolveProfile, version } from './profiles'
 export type {
+  BuildImageOptions,
+  BuildProfileOptions,
   ContainerInfo,
   ContainerListItem,
   CreateOptions,
+  ExportImagesOptions,
+  ImageInfo,
+  ListImagesOptions,
   ProcessInfo,
+  ProfileInfo,
+  ProgressEvent,
+  ProgressOptions,
   ProjectOptions,
+  PullImageOptions,
   RebootOptions,
+  RemoveImageOptions,
   ResumeOptions,
   RunOptions,
   ShutdownOptions,

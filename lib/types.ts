@@ -1,6 +1,10 @@
 /** Options of {@link createNewContainer}. All are optional. */
 export interface CreateOptions {
-  /** Image name or id. Default `pocket-dock/minimal-python`. Never pulled implicitly. */
+  /**
+   * Image name or id. Default: the profile's image (`pocket-dock/<profile>`),
+   * `pocket-dock/minimal-python` without a profile. Pulled first only as
+   * `pull` says.
+   */
   image?: string
   /** Container name. Default `pd-<8 hex>`. */
   name?: string
@@ -16,7 +20,11 @@ export interface CreateOptions {
   volumes?: Record<string, string>
   /** Project name, recorded as a label. */
   project?: string
-  /** Profile name, recorded as a label. */
+  /**
+   * A built-in profile (see {@link listProfiles}): its image and network
+   * default apply unless `image`/`network` are given. Unknown names are a
+   * `RangeError`.
+   */
   profile?: string
   /** Host devices to pass through, e.g. `["/dev/ttyUSB0"]`. */
   devices?: string[]
@@ -32,8 +40,14 @@ export interface CreateOptions {
   env?: Record<string, string>
   /** Working directory (absolute). */
   workdir?: string
-  /** `false` ⇒ no network at all. Default: the engine's default network. */
+  /**
+   * `false` ⇒ no network at all. Default: the profile's network default
+   * (off for `minimal-*`, the default profile); with an `image` and no
+   * profile, the engine's default network.
+   */
   network?: boolean
+  /** Pull the image first: `'never'` (default), `'missing'` or `'always'`, as `docker run --pull`. */
+  pull?: 'never' | 'missing' | 'always'
   /** Extra labels (keys starting with `pocket-dock.` are reserved). */
   labels?: Record<string, string>
   /** Most processes at once (default 1024, a fork-bomb guard); `Infinity` = no limit. */
@@ -171,4 +185,105 @@ export interface RunOptions {
 export interface ShutdownOptions {
   /** Kill at once instead of asking the main process to stop. */
   force?: boolean
+}
+
+/** A built-in profile: a build context shipped in the package, and the image it builds. */
+export interface ProfileInfo {
+  name: string
+  /** The image a build is tagged with and containers of the profile run: `pocket-dock/<name>`. */
+  imageTag: string
+  /** Whether its containers get a network unless `network` says otherwise. */
+  networkDefault: boolean
+  description: string
+  /** Roughly what the built image weighs, e.g. `"~130 MB"`. */
+  sizeEstimate: string
+  /** The build context directory (its `Dockerfile` and what it copies), inside the installed package. */
+  dockerfileDir: string
+}
+
+/** A progress event of a long image operation, by `kind`. */
+export type ProgressEvent =
+  /** A build reached step `step` of `total`; `text` is its instruction (`RUN make`). */
+  | { kind: 'step'; step: number; total: number; text: string }
+  /** A line a build printed. */
+  | { kind: 'log'; text: string }
+  /** A pull's progress on one layer; bytes where the engine reports them (Docker does, Podman not). */
+  | { kind: 'layer'; id: string; status: string; current?: number; total?: number }
+  /** Bytes of an image archive moved so far, of `total` when known. */
+  | { kind: 'bytes'; done: number; total?: number }
+
+/** What every long image operation takes: where to report progress, and how to stop it. */
+export interface ProgressOptions extends SocketOptions {
+  /** Called with each {@link ProgressEvent}, in order, before the call settles. */
+  onProgress?: (event: ProgressEvent) => void
+  /** Aborting stops the operation on the engine and rejects with `AbortError`. */
+  signal?: AbortSignal
+}
+
+/** Options of {@link buildImage}. */
+export interface BuildImageOptions extends ProgressOptions {
+  /** The build context: a directory (its `.dockerignore` is honoured). */
+  context: string
+  /** The Dockerfile, relative to `context` (default `Dockerfile`); it must lie inside the context. */
+  dockerfile?: string
+  /** The image name to tag the result with (`name` or `name:tag`). */
+  tag: string
+  /** `ARG` values. */
+  buildArgs?: Record<string, string>
+  /** Build every step anew, ignoring the engine's cache. */
+  noCache?: boolean
+  /** Labels to put on the image. */
+  labels?: Record<string, string>
+}
+
+/** Options of {@link buildProfile}. */
+export interface BuildProfileOptions extends ProgressOptions {
+  noCache?: boolean
+  /** Extra `ARG` values, e.g. `{ BASE: 'my-mirror/python:3.12-slim' }` to build on another base image. */
+  buildArgs?: Record<string, string>
+}
+
+/** Options of {@link pullImage}. */
+export interface PullImageOptions extends ProgressOptions {
+  /** Registry credentials. */
+  auth?: { username: string; password: string }
+  /**
+   * Verify the registry's TLS certificate (default: yes, except for a
+   * registry on a loopback address, which both engines then reach over plain
+   * HTTP). `false` for a plain-HTTP registry elsewhere (Docker also needs it
+   * in its daemon's `insecure-registries`).
+   */
+  tlsVerify?: boolean
+}
+
+/** One entry of {@link listImages}. */
+export interface ImageInfo {
+  /** `sha256:…` */
+  id: string
+  /** Its names (`repo:tag`); empty for an untagged image. */
+  tags: string[]
+  /** Bytes on disk. */
+  size: number
+  createdAt: Date
+  /** The profile it was built from, if any. */
+  profile: string | null
+  labels: Record<string, string>
+}
+
+/** Options of {@link listImages}. */
+export interface ListImagesOptions extends SocketOptions {
+  /** Every image on the engine, not only pocket-dock's (built, committed, profiles'). */
+  all?: boolean
+}
+
+/** Options of {@link removeImage}. */
+export interface RemoveImageOptions extends SocketOptions {
+  /** Remove it even if containers use it or it has several names. */
+  force?: boolean
+}
+
+/** Options of {@link exportImages}. */
+export interface ExportImagesOptions extends ProgressOptions {
+  /** Compress the archive with gzip (`importImages` and `docker load` read both). */
+  gzip?: boolean
 }

@@ -29,12 +29,10 @@ export function checkName(name: unknown, fn: string): void {
   }
 }
 
-/** `RunOptions.signal`: an `AbortSignal` or nothing. */
-export function checkSignal(signal: unknown): AbortSignal | undefined {
+/** An options object's `signal`: an `AbortSignal` or nothing. */
+export function checkSignal(signal: unknown, what = 'run(cmd, opts)'): AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw argTypeError(
-      `run(cmd, opts): opts.signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`,
-    )
+    throw argTypeError(`${what}: opts.signal must be an AbortSignal, got ${signal === null ? 'null' : typeof signal}`)
   }
   return signal
 }

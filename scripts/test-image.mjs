@@ -19,7 +19,7 @@ export async function ensureImage(tag = TEST_IMAGE, socketPath = undefined) {
   const dir = mkdtempSync(join(tmpdir(), 'pd-image-'))
   try {
     execFileSync('bash', [join(here, 'test-image-context.sh'), dir], { stdio: 'inherit' })
-    await native.internal.buildImage(dir, tag, socketPath)
+    await native.buildImage({ context: dir, tag, socketPath })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -27,5 +27,5 @@ export async function ensureImage(tag = TEST_IMAGE, socketPath = undefined) {
 }
 
 export async function removeImage(tag = TEST_IMAGE, socketPath = undefined) {
-  if (await native.internal.imageExists(tag, socketPath)) await native.internal.removeImage(tag, socketPath)
+  if (await native.internal.imageExists(tag, socketPath)) await native.removeImage(tag, true, socketPath)
 }

@@ -36,6 +36,13 @@ impl CancelToken {
     }
 }
 
+impl CancelToken {
+    /// The core token behind it, or a token that never fires.
+    pub(crate) fn token(given: Option<&CancelToken>) -> CancellationToken {
+        given.map(|c| c.0.clone()).unwrap_or_default()
+    }
+}
+
 /// One process of `info().processes`.
 #[napi(object)]
 pub struct NativeProcessInfo {
@@ -151,7 +158,7 @@ impl NativeContainer {
         opts: Option<NativeRunOptions>,
         cancel: Option<&CancelToken>,
     ) -> Result<PromiseRaw<'env, NativeExecResult>> {
-        let (opts, token) = (run_options(opts), cancel.map(|c| c.0.clone()).unwrap_or_default());
+        let (opts, token) = (run_options(opts), CancelToken::token(cancel));
         spawn(env, &self.inner, |c| async move { c.run(&cmd, opts, token).await })
     }
     #[napi]

@@ -24,6 +24,12 @@ pub struct NativeErrorFields {
     pub image: Option<String>,
     /// A path inside the container (`ENOENT`, `EISDIR`, `ENOTDIR`).
     pub path: Option<String>,
+    /// The failing step of a build (`BUILD_FAILED`), from 1.
+    pub step: Option<u32>,
+    /// That step's instruction, e.g. `RUN make`.
+    pub instruction: Option<String>,
+    /// The last lines the build printed.
+    pub log_tail: Option<Vec<String>>,
 }
 
 impl From<&core::Error> for NativeErrorFields {
@@ -37,6 +43,9 @@ impl From<&core::Error> for NativeErrorFields {
             container_id: None,
             image: None,
             path: None,
+            step: None,
+            instruction: None,
+            log_tail: None,
         };
         match e {
             E::SocketConnection { socket_path, detail } => {
@@ -57,10 +66,24 @@ impl From<&core::Error> for NativeErrorFields {
                 f.container_id = Some(container_id.clone());
                 f.path = Some(path.clone());
             }
-            E::ImageNotFound { image, detail } | E::ImageBuild { image, detail } => {
+            E::ImageNotFound { image, detail } | E::ImagePull { image, detail } => {
                 f.image = Some(image.clone());
                 f.detail = Some(detail.clone());
             }
+            E::ImageBuild {
+                image,
+                detail,
+                step,
+                instruction,
+                log_tail,
+            } => {
+                f.image = Some(image.clone());
+                f.detail = Some(detail.clone());
+                f.step = *step;
+                f.instruction = instruction.clone();
+                f.log_tail = Some(log_tail.clone());
+            }
+            E::Aborted { operation } => f.detail = Some(operation.clone()),
             E::SocketCommunication { detail } | E::SessionClosed { detail } | E::ProjectNotInitialized { detail } => {
                 f.detail = Some(detail.clone())
             }

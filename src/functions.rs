@@ -15,7 +15,7 @@ use crate::container::NativeContainer;
 use crate::options::{create_options, NativeCreateOptions};
 
 /// The engine at `socket_path`, or the one discovery finds.
-async fn engine(socket_path: Option<String>) -> core::Result<Arc<core::Engine>> {
+pub(crate) async fn engine(socket_path: Option<String>) -> core::Result<Arc<core::Engine>> {
     core::engine::connect(&core::Discovery {
         explicit: socket_path,
         project_socket: None,
@@ -180,46 +180,6 @@ pub fn engine_info<'env>(env: &'env Env, socket_path: Option<String>) -> Result<
             api_version: e.api_version().to_string(),
             version: e.engine_version().to_string(),
         })
-    })
-}
-
-/// Builds the Dockerfile in `dir` into `tag`, offline; returns the image id
-/// (the test image).
-#[napi(namespace = "internal", ts_return_type = "Promise<string>")]
-pub fn build_image<'env>(
-    env: &'env Env,
-    dir: String,
-    tag: String,
-    socket_path: Option<String>,
-) -> Result<PromiseRaw<'env, String>> {
-    promise(env, async move {
-        core::image::build_from_dir(
-            &*engine(socket_path).await?,
-            &std::path::PathBuf::from(dir),
-            &tag,
-            |_| {},
-        )
-        .await
-    })
-}
-
-/// Whether an image is present on the engine.
-#[napi(namespace = "internal", ts_return_type = "Promise<boolean>")]
-pub fn image_exists<'env>(
-    env: &'env Env,
-    image: String,
-    socket_path: Option<String>,
-) -> Result<PromiseRaw<'env, bool>> {
-    promise(env, async move {
-        core::image::exists(&*engine(socket_path).await?, &image).await
-    })
-}
-
-/// Removes an image.
-#[napi(namespace = "internal", ts_return_type = "Promise<void>")]
-pub fn remove_image<'env>(env: &'env Env, image: String, socket_path: Option<String>) -> Result<PromiseRaw<'env, ()>> {
-    promise(env, async move {
-        core::image::remove(&*engine(socket_path).await?, &image).await
     })
 }
 

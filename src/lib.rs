@@ -10,6 +10,8 @@
 //! - [`session`]: `NativeSession`, a long-lived shell.
 //! - [`functions`]: the module functions, and the `internal` namespace of
 //!   test/bench hooks.
+//! - [`images`]: profiles, and the image functions (build, pull, list,
+//!   remove, export/import) with their progress callbacks and byte streams.
 //! - [`options`]: the option objects JS passes in, and `NativeExecResult`.
 //! - [`error`]: core errors as JS errors (`NativeErrorFields`).
 //! - [`call`]: the one helper each method runs its core future through, async
@@ -21,6 +23,7 @@ pub mod container;
 pub mod error;
 pub mod exec_stream;
 pub mod functions;
+pub mod images;
 pub mod options;
 pub mod process;
 mod runner;

@@ -9,7 +9,7 @@ use napi::bindgen_prelude::{Buffer, Either};
 use napi_derive::napi;
 use pocket_dock_core as core;
 
-fn pairs(map: Option<HashMap<String, String>>) -> Vec<(String, String)> {
+pub(crate) fn pairs(map: Option<HashMap<String, String>>) -> Vec<(String, String)> {
     map.map(|m| m.into_iter().collect()).unwrap_or_default()
 }
 
@@ -56,6 +56,7 @@ pub struct NativeCreateOptions {
     pub init: Option<bool>,
     pub no_new_privileges: Option<bool>,
     pub read_only: Option<bool>,
+    pub pull: Option<String>,
 }
 
 impl From<NativeCreateOptions> for core::CreateOptions {
@@ -88,6 +89,7 @@ impl From<NativeCreateOptions> for core::CreateOptions {
             init: o.init,
             no_new_privileges: o.no_new_privileges,
             read_only: o.read_only,
+            pull: o.pull,
         }
     }
 }

@@ -48,6 +48,7 @@ export function prune(opts: ProjectOptions = {}): number {
   return callNativeSync(() => native.pruneSync(opts.socketPath, opts.project))
 }
 
+export { buildImage, buildProfile, exportImages, importImages, listImages, pullImage, removeImage } from './images'
 export { Container, type SyncRunOptions } from './container'
 export { ExecStream } from './exec-stream'
 export { Process } from './process'

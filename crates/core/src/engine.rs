@@ -171,49 +171,90 @@ impl Engine {
     /// state). A failure status is mapped for `op`.
     pub(crate) async fn raw_get(&self, path_and_query: &str, op: Op<'_>) -> Result<bytes::Bytes> {
         use http_body_util::BodyExt;
-        let engine_op = Op::Engine {
-            socket_path: &self.socket_path,
+        let collect = async {
+            let response = self.raw_request("GET", path_and_query, &[], op).await?;
+            response
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .map_err(|e| self.io_error(std::io::Error::other(e)))
         };
-        let io = |err: std::io::Error| Error::from_engine(bollard::errors::Error::IOError { err }, engine_op);
+        tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), collect)
+            .await
+            .unwrap_or_else(|_| Err(self.timed_out()))
+    }
+
+    /// Sends a bodiless request on a connection of its own and returns the
+    /// response once its headers arrive, its body left to stream (Podman's
+    /// own pull endpoint, which bollard does not speak). A failure status is
+    /// read whole and mapped for `op`.
+    pub(crate) async fn raw_request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        op: Op<'_>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>> {
+        use http_body_util::BodyExt;
+        let io = |err: std::io::Error| self.io_error(err);
         let exchange = async {
             let stream = tokio::net::UnixStream::connect(&self.socket_path).await.map_err(io)?;
             let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
                 .map_err(|e| io(std::io::Error::other(e)))?;
             tokio::spawn(conn);
-            let request = hyper::Request::get(path_and_query)
-                .header(hyper::header::HOST, "pocket-dock")
+            let mut request = hyper::Request::builder()
+                .method(method)
+                .uri(path_and_query)
+                .header(hyper::header::HOST, "pocket-dock");
+            for (k, v) in headers {
+                request = request.header(*k, *v);
+            }
+            let request = request
                 .body(http_body_util::Empty::<bytes::Bytes>::new())
                 .map_err(|e| io(std::io::Error::other(e)))?;
-            let response = sender
+            sender
                 .send_request(request)
                 .await
-                .map_err(|e| io(std::io::Error::other(e)))?;
-            let status = response.status().as_u16();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| io(std::io::Error::other(e)))?
-                .to_bytes();
-            if !(200..300).contains(&status) {
-                let message = String::from_utf8_lossy(&body).into_owned();
-                let err = bollard::errors::Error::DockerResponseServerError {
-                    status_code: status,
-                    message,
-                };
-                return Err(Error::from_engine(err, op));
-            }
-            Ok(body)
+                .map_err(|e| io(std::io::Error::other(e)))
         };
-        tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), exchange)
+        let response = tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), exchange)
             .await
-            .unwrap_or_else(|_| {
-                Err(Error::from_engine(
-                    bollard::errors::Error::RequestTimeoutError,
-                    engine_op,
-                ))
-            })
+            .unwrap_or_else(|_| Err(self.timed_out()))?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response);
+        }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| io(std::io::Error::other(e)))?
+            .to_bytes();
+        let err = bollard::errors::Error::DockerResponseServerError {
+            status_code: status,
+            message: String::from_utf8_lossy(&body).into_owned(),
+        };
+        Err(Error::from_engine(err, op))
+    }
+
+    fn io_error(&self, err: std::io::Error) -> Error {
+        Error::from_engine(
+            bollard::errors::Error::IOError { err },
+            Op::Engine {
+                socket_path: &self.socket_path,
+            },
+        )
+    }
+
+    fn timed_out(&self) -> Error {
+        Error::from_engine(
+            bollard::errors::Error::RequestTimeoutError,
+            Op::Engine {
+                socket_path: &self.socket_path,
+            },
+        )
     }
 }
 

@@ -57,13 +57,34 @@ pub enum Error {
     #[error("{path} in container {container_id} is not a directory")]
     NotADirectory { container_id: String, path: String },
 
-    /// The image is not present locally (and nothing is pulled implicitly).
-    #[error("image {image} is not present on the engine: {detail}. Build it (e.g. `buildProfile()` or `docker build -t {image} .`) or load it from a tar; pocket-dock never pulls implicitly.")]
+    /// The image is not present on the engine (or not in the registry asked).
+    #[error(
+        "image {image} is not present on the engine: {detail}. {}",
+        missing_image_hint(image)
+    )]
     ImageNotFound { image: String, detail: String },
 
-    /// An image build failed (the Dockerfile's own error is in `detail`).
-    #[error("building image {image} failed: {detail}")]
-    ImageBuild { image: String, detail: String },
+    /// An image build failed: the engine's own error, and where.
+    #[error("building image {image} failed{}: {detail}", step_text(*step, instruction))]
+    ImageBuild {
+        image: String,
+        detail: String,
+        /// The failing step, counted from 1, when the engine said which.
+        step: Option<u32>,
+        /// That step's instruction, e.g. `RUN make`.
+        instruction: Option<String>,
+        /// The last lines the build printed before it failed.
+        log_tail: Vec<String>,
+    },
+
+    /// A pull could not be done: the registry is unreachable, refused the
+    /// credentials, or answered with an error.
+    #[error("pulling image {image} failed: {detail}. Without a reachable registry, move images as a tar: `exportImages()` on a machine that has them, `importImages()` here (CLI: `pocket-dock export` / `pocket-dock import`).")]
+    ImagePull { image: String, detail: String },
+
+    /// An `AbortSignal` stopped the operation (becomes the JS `AbortError`).
+    #[error("the operation was aborted: {operation}")]
+    Aborted { operation: String },
 
     /// A session was used after `close()`.
     #[error("the session is closed: {detail}")]
@@ -119,6 +140,8 @@ impl Error {
             Error::NotADirectory { .. } => "ENOTDIR",
             Error::ImageNotFound { .. } => "IMAGE_NOT_FOUND",
             Error::ImageBuild { .. } => "BUILD_FAILED",
+            Error::ImagePull { .. } => "IMAGE_PULL_FAILED",
+            Error::Aborted { .. } => "ABORT_ERR",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
             Error::ProjectNotInitialized { .. } => "PROJECT_NOT_INITIALIZED",
             Error::InvalidArgument(_) => "ERR_INVALID_ARG_VALUE",
@@ -214,6 +237,11 @@ impl Error {
                 image: image.to_string(),
                 detail: message,
             },
+            // Docker: 409 "conflict: unable to remove repository reference … is
+            // being used by …"; Podman: 500 "… image is in use by a container".
+            (Op::Image { image }, 409 | 500) if status == 409 || lower.contains("in use") => Error::InvalidArgument(format!(
+                "image {image} is in use: {message}. Remove the containers that use it (or its other tags) first, or pass `force: true`"
+            )),
             (Op::Lookup { container }, 404 | 500) if status == 404 || no_such_container => Error::ContainerNotFound {
                 container_id: container.to_string(),
                 detail: message,
@@ -274,6 +302,29 @@ fn engine_message(body: String) -> String {
     match serde_json::from_str::<Body>(&body) {
         Ok(b) => b.message,
         Err(_) => body,
+    }
+}
+
+/// What the user can do about a missing image: build a profile's, or pull,
+/// build or load any other.
+fn missing_image_hint(image: &str) -> String {
+    match crate::profile::by_image(image) {
+        Some(p) => format!(
+            "It is the `{0}` profile's image: build it with `await buildProfile('{0}')` or `npx pocket-dock build {0}`",
+            p.name
+        ),
+        None => format!(
+            "Pull it (`await pullImage('{image}')`, or `createNewContainer({{ pull: 'missing' }})`), build it (`buildImage()`), or load it from a tar (`importImages()`)"
+        ),
+    }
+}
+
+/// " at step 3 (RUN make)" for a build error that knows its step.
+fn step_text(step: Option<u32>, instruction: &Option<String>) -> String {
+    match (step, instruction) {
+        (Some(n), Some(i)) => format!(" at step {n} ({i})"),
+        (Some(n), None) => format!(" at step {n}"),
+        _ => String::new(),
     }
 }
 

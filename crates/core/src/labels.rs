@@ -1,4 +1,4 @@
-//! The labels pocket-dock puts on its containers: the only state the engine
+//! The labels pocket-dock puts on its containers (and images): the only state the engine
 //! keeps for it. Only containers labelled [`MANAGED`]`=true` are ever listed
 //! or touched, so other tools' containers are safe.
 
@@ -15,5 +15,8 @@ pub const OWNER_HOST: &str = "pocket-dock.owner-host";
 /// The container's [`crate::CreateOptions`] as JSON, so a resumed handle
 /// knows its configuration and `reboot({ fresh: true })` can recreate it.
 pub const OPTIONS: &str = "pocket-dock.options";
+/// On images: how pocket-dock made the image (`build`, `snapshot`), so
+/// `listImages()` finds pocket-dock's images among the engine's.
+pub const IMAGE: &str = "pocket-dock.image";
 /// The prefix of every label above; users may not set labels under it.
 pub const RESERVED_PREFIX: &str = "pocket-dock.";

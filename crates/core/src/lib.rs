@@ -4,6 +4,7 @@
 //! Map of the components, in dependency order: each module uses only those
 //! above it (`scripts/check-module-cycles.mjs` checks that no two modules
 //! import each other, directly or through others).
+//! - [`profile`]: the built-in profiles (pure data: name, image, network default).
 //! - [`error`]: the one [`Error`] enum with stable codes; the only place engine
 //!   answers (status codes, Docker's and Podman's wordings, 304 Not Modified)
 //!   become named errors.
@@ -23,7 +24,8 @@
 //! - [`files`]: writing, reading and listing files in a container, and moving
 //!   trees in and out (`push`/`pull`).
 //! - [`session`]: a long-lived shell with sentinel framing per command.
-//! - [`image`]: building images offline from a local directory.
+//! - [`image`]: building (context streamed, `.dockerignore` honoured), pulling,
+//!   listing and removing images, and moving them as tar archives.
 //! - [`persist`]: managed containers by name and label: list, stop, destroy,
 //!   prune, and the startup sweep of orphans.
 //! - [`container`]: the create spec (limits, ports, volumes, hardening,
@@ -43,6 +45,7 @@ pub mod image;
 pub mod labels;
 pub mod owner;
 pub mod persist;
+pub mod profile;
 pub mod runner;
 pub mod session;
 pub mod validate;

@@ -25,6 +25,7 @@ use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecResult, RunOptions};
 use crate::files;
+use crate::image;
 use crate::labels;
 use crate::persist;
 use crate::runner::{self, KillMode};
@@ -32,8 +33,8 @@ use crate::session::Session;
 use crate::validate;
 pub use info::ContainerInfo;
 use reaper::Reaper;
-use spec::ContainerSpec;
 pub use spec::CreateOptions;
+use spec::{ContainerSpec, PullPolicy};
 
 /// A live container that pocket-dock created or resumed.
 #[derive(Debug)]
@@ -82,6 +83,15 @@ impl Container {
         let spec = opts.into_spec()?;
         let engine = engine::connect(&discovery).await?;
         persist::sweep_once(&engine);
+        let pull = match spec.pull {
+            PullPolicy::Never => false,
+            PullPolicy::Missing => !image::exists(&engine, &spec.image).await?,
+            PullPolicy::Always => true,
+        };
+        if pull {
+            let never = CancellationToken::new();
+            image::pull::pull(&engine, &spec.image, Default::default(), never, |_| {}).await?;
+        }
         let (id, reaper, kill_mode) = start_new(&engine, &spec).await?;
         Ok(Container {
             engine,
@@ -375,7 +385,7 @@ impl Container {
             repo: Some(repo.to_string()),
             tag: tag.map(str::to_string),
             pause: true,
-            changes: Some(format!("LABEL {}=false", labels::MANAGED)),
+            changes: Some(format!("LABEL {}=false {}=snapshot", labels::MANAGED, labels::IMAGE)),
             ..Default::default()
         };
         let committed = self
@@ -384,12 +394,7 @@ impl Container {
             .commit_container(opts, ContainerConfig::default())
             .await
             .map_err(|e| self.explain(Error::from_engine(e, Op::Handle { container: &id })))?;
-        let image_id = committed.id;
-        Ok(if image_id.starts_with("sha256:") {
-            image_id
-        } else {
-            format!("sha256:{image_id}")
-        })
+        Ok(image::normalize_id(committed.id))
     }
 
     /// Stops the container; removes it unless it is persistent. `force` kills

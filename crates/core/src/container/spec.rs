@@ -12,12 +12,11 @@ use rand::Rng;
 
 use crate::error::Result;
 use crate::labels;
+use crate::profile;
 use crate::validate::{
     check_absolute, check_image_ref, check_name, check_no_nul, invalid, out_of_range, parse_env, parse_timeout,
 };
 
-/// The image used when none is given.
-pub const DEFAULT_IMAGE: &str = "pocket-dock/minimal-python";
 /// Default per-command timeout, in seconds.
 pub const DEFAULT_TIMEOUT_SECS: f64 = 30.0;
 /// Default cap on the number of processes in a container: enough for builds,
@@ -57,6 +56,9 @@ pub struct CreateOptions {
     /// host path → container path; a container path ending in `:ro` is read-only.
     pub volumes: Vec<(String, String)>,
     pub project: Option<String>,
+    /// A built-in profile: its image and network default apply unless
+    /// `image`/`network` are given. Neither `image` nor `profile` means
+    /// [`profile::DEFAULT_PROFILE`].
     pub profile: Option<String>,
     pub devices: Vec<String>,
     /// host port → container port (`"80"` or `"80/udp"`); host port `"0"`
@@ -66,9 +68,13 @@ pub struct CreateOptions {
     pub socket_path: Option<String>,
     pub env: Vec<(String, String)>,
     pub workdir: Option<String>,
-    /// `false` ⇒ no network at all; `None` ⇒ the engine's default network.
+    /// `false` ⇒ no network at all; `None` ⇒ the profile's default (the
+    /// engine's default network for an `image` given without a profile).
     pub network: Option<bool>,
     pub labels: Vec<(String, String)>,
+    /// `"never"` (default), `"missing"` or `"always"`: whether to pull the
+    /// image before creating, as `docker run --pull`.
+    pub pull: Option<String>,
     /// Most processes at once; `None` ⇒ [`DEFAULT_PIDS_LIMIT`], infinite ⇒ no limit.
     #[serde(with = "number_or_infinity")]
     pub pids_limit: Option<f64>,
@@ -117,10 +123,20 @@ mod number_or_infinity {
     }
 }
 
+/// When `createNewContainer` pulls its image first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PullPolicy {
+    #[default]
+    Never,
+    Missing,
+    Always,
+}
+
 /// [`CreateOptions`] after validation: everything the engine call needs.
 #[derive(Debug, Clone)]
 pub struct ContainerSpec {
     pub image: String,
+    pub pull: PullPolicy,
     pub name: String,
     pub default_timeout: Option<std::time::Duration>,
     pub persist: bool,
@@ -133,13 +149,43 @@ pub struct ContainerSpec {
 impl CreateOptions {
     /// Checks every option and builds the engine's create body.
     pub fn into_spec(self) -> Result<ContainerSpec> {
+        let profile = match &self.profile {
+            Some(p) => Some(profile::find(p).ok_or_else(|| {
+                out_of_range(format!(
+                    "unknown profile {p:?}: the profiles are {}",
+                    profile::known_names()
+                ))
+            })?),
+            None => None,
+        };
         let image = match &self.image {
             Some(i) if i.trim().is_empty() => return Err(invalid("`image` must not be empty")),
             Some(i) => {
                 check_image_ref(i, "`image`")?;
                 i.clone()
             }
-            None => DEFAULT_IMAGE.to_string(),
+            None => profile
+                .or_else(|| profile::find(profile::DEFAULT_PROFILE))
+                .map(|p| p.image_tag.to_string())
+                .expect("the default profile exists"),
+        };
+        // A profile's network default applies to its own image and to an
+        // explicit image run under that profile; a bare `image` keeps the
+        // engine's default.
+        let network = self.network.or_else(|| match (profile, &self.image) {
+            (Some(p), _) => Some(p.network_default),
+            (None, None) => profile::find(profile::DEFAULT_PROFILE).map(|p| p.network_default),
+            (None, Some(_)) => None,
+        });
+        let pull = match self.pull.as_deref() {
+            None | Some("never") => PullPolicy::Never,
+            Some("missing") => PullPolicy::Missing,
+            Some("always") => PullPolicy::Always,
+            Some(other) => {
+                return Err(out_of_range(format!(
+                    "`pull` must be \"never\", \"missing\" or \"always\", not {other:?}"
+                )))
+            }
         };
         let name = match &self.name {
             Some(n) => {
@@ -226,7 +272,7 @@ impl CreateOptions {
             binds: (!binds.is_empty()).then_some(binds),
             port_bindings: (!port_bindings.is_empty()).then_some(port_bindings),
             devices: (!devices.is_empty()).then_some(devices),
-            network_mode: (self.network == Some(false)).then(|| "none".to_string()),
+            network_mode: (network == Some(false)).then(|| "none".to_string()),
             readonly_rootfs: read_only.then_some(true),
             tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
             ..Default::default()
@@ -243,12 +289,13 @@ impl CreateOptions {
             working_dir: self.workdir.clone(),
             labels: Some(label_map),
             exposed_ports: (!exposed_ports.is_empty()).then_some(exposed_ports),
-            network_disabled: (self.network == Some(false)).then_some(true),
+            network_disabled: (network == Some(false)).then_some(true),
             host_config: Some(host_config),
             ..Default::default()
         };
         Ok(ContainerSpec {
             image,
+            pull,
             name,
             default_timeout,
             persist: self.persist,

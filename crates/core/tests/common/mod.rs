@@ -33,7 +33,14 @@ pub async fn engine() -> Arc<Engine> {
                     .status()
                     .unwrap();
                 assert!(status.success(), "test-image-context.sh failed");
-                image::build_from_dir(&engine, &dir, TEST_IMAGE, |_| {}).await.unwrap();
+                let spec = image::BuildSpec {
+                    context: dir.display().to_string(),
+                    tag: TEST_IMAGE.into(),
+                    ..Default::default()
+                };
+                image::build::build(&engine, spec, image::CancellationToken::new(), |_| {})
+                    .await
+                    .unwrap();
                 let _ = std::fs::remove_dir_all(&dir);
             }
             engine

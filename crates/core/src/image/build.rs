@@ -1,0 +1,214 @@
+//! Building an image through the engine's build API (the classic builder on
+//! both engines): the context streamed as a tar, the engine's output turned
+//! into step and log events, a failure into [`Error::ImageBuild`] with its
+//! step and the log's last lines, and an abort into a dropped request (both
+//! engines then stop the build and remove its intermediate container; see
+//! `docs/engines.md`).
+
+use std::collections::{HashMap, VecDeque};
+
+use bollard::query_parameters::BuildImageOptions;
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::context::Context;
+use super::progress::{OnProgress, Progress};
+use crate::engine::Engine;
+use crate::error::{Error, Op, Result};
+use crate::labels;
+use crate::validate::{check_image_ref, check_no_nul, invalid};
+
+/// Lines of build output kept for the error of a failed build.
+const LOG_TAIL_LINES: usize = 20;
+
+/// What to build (the TS `buildImage` options).
+#[derive(Debug, Clone, Default)]
+pub struct BuildSpec {
+    /// The context directory.
+    pub context: String,
+    /// The Dockerfile, relative to the context (default `Dockerfile`).
+    pub dockerfile: Option<String>,
+    pub tag: String,
+    pub build_args: Vec<(String, String)>,
+    pub no_cache: bool,
+    /// Labels added to the image, besides [`labels::IMAGE`].
+    pub labels: Vec<(String, String)>,
+}
+
+/// Checks `spec` (before any engine call), builds it and returns the image id
+/// (`sha256:…`).
+pub async fn build(
+    engine: &Engine,
+    spec: BuildSpec,
+    cancel: CancellationToken,
+    mut progress: impl OnProgress,
+) -> Result<String> {
+    check_image_ref(&spec.tag, "`tag`")?;
+    for (k, v) in &spec.build_args {
+        if k.is_empty() || k.contains('=') {
+            return Err(invalid(format!(
+                "build arg name {k:?} must be non-empty and without `=`"
+            )));
+        }
+        check_no_nul(k, "a build arg name")?;
+        check_no_nul(v, &format!("build arg {k:?}"))?;
+    }
+    let context = Context::open(&spec.context, spec.dockerfile.as_deref())?;
+    let mut image_labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
+    image_labels.insert(labels::IMAGE.into(), "build".into());
+    let options = BuildImageOptions {
+        t: Some(spec.tag.clone()),
+        dockerfile: context.dockerfile().to_string(),
+        buildargs: Some(spec.build_args.iter().cloned().collect()),
+        labels: Some(image_labels),
+        nocache: spec.no_cache,
+        rm: true,
+        forcerm: true,
+        ..Default::default()
+    };
+    let body = bollard::body_try_stream(super::channel::receiver_stream(context.stream()));
+    let mut stream = engine.docker().build_image(options, None, Some(body));
+    let mut log = BuildLog::default();
+    let outcome = async {
+        while let Some(item) = stream.next().await {
+            let info = item.map_err(|e| log.failure(&spec.tag, engine_detail(e, &spec.tag)))?;
+            if let Some(text) = info.stream.as_deref() {
+                log.feed(text, &mut progress);
+            }
+            if let Some(detail) = info.error_detail.and_then(|d| d.message) {
+                log.flush(&mut progress);
+                return Err(log.failure(&spec.tag, detail));
+            }
+        }
+        log.flush(&mut progress);
+        Ok(())
+    };
+    tokio::select! {
+        r = outcome => r?,
+        () = cancel.cancelled() => {
+            return Err(Error::Aborted { operation: format!("building {}", spec.tag) });
+        }
+    }
+    super::local::image_id(engine, &spec.tag).await
+}
+
+/// An engine failure during a build: bad input the engine judged (an unknown
+/// base image, a syntax error in the Dockerfile) reads as the engine said it.
+fn engine_detail(e: bollard::errors::Error, tag: &str) -> String {
+    match e {
+        bollard::errors::Error::DockerStreamError { error } => error,
+        bollard::errors::Error::DockerResponseServerError { message, .. } => message,
+        other => Error::from_engine(other, Op::Image { image: tag }).to_string(),
+    }
+}
+
+/// The build's output so far: lines assembled from the engine's chunks, the
+/// current step, and the last lines for an error.
+#[derive(Debug, Default)]
+struct BuildLog {
+    partial: String,
+    step: Option<(u32, String)>,
+    tail: VecDeque<String>,
+}
+
+impl BuildLog {
+    fn feed(&mut self, text: &str, progress: &mut impl FnMut(Progress)) {
+        self.partial.push_str(text);
+        while let Some(i) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=i).collect();
+            self.line(line.trim_end(), progress);
+        }
+    }
+
+    fn flush(&mut self, progress: &mut impl FnMut(Progress)) {
+        let rest = std::mem::take(&mut self.partial);
+        if !rest.trim().is_empty() {
+            self.line(rest.trim_end(), progress);
+        }
+    }
+
+    fn line(&mut self, line: &str, progress: &mut impl FnMut(Progress)) {
+        if line.trim().is_empty() {
+            return;
+        }
+        if let Some((step, total, text)) = parse_step(line) {
+            self.step = Some((step, text.clone()));
+            progress(Progress::Step { step, total, text });
+            return;
+        }
+        if self.tail.len() == LOG_TAIL_LINES {
+            self.tail.pop_front();
+        }
+        self.tail.push_back(line.to_string());
+        progress(Progress::Log { text: line.to_string() });
+    }
+
+    fn failure(&self, tag: &str, detail: String) -> Error {
+        Error::ImageBuild {
+            image: tag.to_string(),
+            detail: detail.trim().to_string(),
+            step: self.step.as_ref().map(|(n, _)| *n),
+            instruction: self.step.as_ref().map(|(_, t)| t.clone()),
+            log_tail: self.tail.iter().cloned().collect(),
+        }
+    }
+}
+
+/// A step marker: Docker's `Step 2/5 : COPY . /app`, Podman's `STEP 2/5: COPY . /app`.
+fn parse_step(line: &str) -> Option<(u32, u32, String)> {
+    let rest = line.strip_prefix("Step ").or_else(|| line.strip_prefix("STEP "))?;
+    let (counts, text) = rest.split_once(':')?;
+    let (step, total) = counts.trim().split_once('/')?;
+    Some((step.parse().ok()?, total.parse().ok()?, text.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_engines_step_markers_are_steps() {
+        assert_eq!(parse_step("Step 2/5 : COPY . /app"), Some((2, 5, "COPY . /app".into())));
+        assert_eq!(
+            parse_step("STEP 3/5: RUN echo a: b"),
+            Some((3, 5, "RUN echo a: b".into()))
+        );
+        assert_eq!(parse_step("Stepping out"), None);
+        assert_eq!(parse_step(" ---> Running in abc"), None);
+    }
+
+    #[test]
+    fn lines_split_across_chunks_are_one_line_and_the_tail_is_bounded() {
+        let mut log = BuildLog::default();
+        let mut events = Vec::new();
+        let mut sink = |p: Progress| events.push(p);
+        log.feed("Step 1/2 : RUN x\nhel", &mut sink);
+        log.feed("lo\n", &mut sink);
+        for i in 0..30 {
+            log.feed(&format!("line {i}\n"), &mut sink);
+        }
+        log.feed("no newline", &mut sink);
+        log.flush(&mut sink);
+        assert_eq!(
+            events[0],
+            Progress::Step {
+                step: 1,
+                total: 2,
+                text: "RUN x".into()
+            }
+        );
+        assert_eq!(events[1], Progress::Log { text: "hello".into() });
+        let Error::ImageBuild {
+            step,
+            instruction,
+            log_tail,
+            ..
+        } = log.failure("t", "boom".into())
+        else {
+            panic!()
+        };
+        assert_eq!((step, instruction.as_deref()), (Some(1), Some("RUN x")));
+        assert_eq!(log_tail.len(), LOG_TAIL_LINES);
+        assert_eq!(log_tail.last().map(String::as_str), Some("no newline"));
+    }
+}

@@ -1,0 +1,361 @@
+//! Pulling an image through the engine, with per-layer progress.
+//!
+//! Docker pulls through `POST /images/create` and reports each layer's bytes;
+//! it treats a registry on a loopback address as plain HTTP by itself, and any
+//! other plain-HTTP registry only if its daemon lists it in
+//! `insecure-registries`. Podman's compat endpoint cannot pull from a
+//! plain-HTTP registry at all, so Podman pulls through its own endpoint
+//! (`/libpod/images/pull`), which takes `tlsVerify` per request: off for a
+//! loopback registry (as Docker does it), or when the caller says so. It
+//! reports a status per blob, without byte counts. See `docs/engines.md`.
+
+use base64::Engine as _;
+use bollard::auth::DockerCredentials;
+use bollard::query_parameters::CreateImageOptions;
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::progress::{OnProgress, Progress};
+use crate::engine::{Engine, EngineKind};
+use crate::error::{Error, Op, Result};
+use crate::validate::check_image_ref;
+
+/// Registry credentials for one pull.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    pub username: String,
+    pub password: String,
+}
+
+/// How to pull (the TS `pullImage` options).
+#[derive(Debug, Clone, Default)]
+pub struct PullSpec {
+    pub auth: Option<Auth>,
+    /// `None`: verify TLS unless the registry is on a loopback address.
+    pub tls_verify: Option<bool>,
+}
+
+/// Pulls `reference` (`name`, `name:tag`, `registry/name@sha256:…`) and
+/// returns the image id (`sha256:…`).
+pub async fn pull(
+    engine: &Engine,
+    reference: &str,
+    spec: PullSpec,
+    cancel: CancellationToken,
+    mut progress: impl OnProgress,
+) -> Result<String> {
+    check_image_ref(reference, "the image reference")?;
+    let (repo, tag) = split_reference(reference);
+    let full = format!("{repo}{}{tag}", if tag.starts_with("sha256:") { "@" } else { ":" });
+    let pulled = async {
+        match engine.kind() {
+            EngineKind::Docker => pull_docker(engine, reference, &repo, &tag, &spec, &mut progress).await,
+            EngineKind::Podman => pull_podman(engine, reference, &full, &spec, &mut progress).await,
+        }
+    };
+    tokio::select! {
+        r = pulled => r?,
+        () = cancel.cancelled() => return Err(Error::Aborted { operation: format!("pulling {reference}") }),
+    }
+    super::local::image_id(engine, &full).await
+}
+
+async fn pull_docker(
+    engine: &Engine,
+    reference: &str,
+    repo: &str,
+    tag: &str,
+    spec: &PullSpec,
+    progress: &mut impl FnMut(Progress),
+) -> Result<()> {
+    let options = CreateImageOptions {
+        from_image: Some(repo.to_string()),
+        tag: Some(tag.to_string()),
+        ..Default::default()
+    };
+    let credentials = spec.auth.as_ref().map(|a| DockerCredentials {
+        username: Some(a.username.clone()),
+        password: Some(a.password.clone()),
+        serveraddress: Some(registry_of(repo).to_string()),
+        ..Default::default()
+    });
+    let mut stream = engine.docker().create_image(Some(options), None, credentials);
+    while let Some(item) = stream.next().await {
+        let info = item.map_err(|e| pull_error(reference, e, spec))?;
+        let (Some(id), Some(status)) = (info.id, info.status) else {
+            continue;
+        };
+        let detail = info.progress_detail.unwrap_or_default();
+        progress(Progress::Layer {
+            id,
+            status,
+            current: detail.current.and_then(|n| u64::try_from(n).ok()),
+            total: detail.total.and_then(|n| u64::try_from(n).ok()),
+        });
+    }
+    Ok(())
+}
+
+async fn pull_podman(
+    engine: &Engine,
+    reference: &str,
+    full: &str,
+    spec: &PullSpec,
+    progress: &mut impl FnMut(Progress),
+) -> Result<()> {
+    use http_body_util::BodyExt;
+    let tls_verify = spec.tls_verify.unwrap_or(!is_loopback(registry_of(full)));
+    let path = format!(
+        "/v4.0.0/libpod/images/pull?reference={}&tlsVerify={tls_verify}&policy=always",
+        encode(full)
+    );
+    let auth_header = spec.auth.as_ref().map(|a| {
+        let json = serde_json::json!({
+            "username": a.username,
+            "password": a.password,
+            "serveraddress": registry_of(full),
+        });
+        base64::engine::general_purpose::URL_SAFE.encode(json.to_string())
+    });
+    let headers: Vec<(&str, &str)> = auth_header.iter().map(|h| ("X-Registry-Auth", h.as_str())).collect();
+    let response = engine
+        .raw_request("POST", &path, &headers, Op::Image { image: reference })
+        .await
+        .map_err(|e| match e {
+            Error::SocketCommunication { detail } => classify(reference, detail, spec),
+            other => other,
+        })?;
+    let mut body = response.into_body();
+    let mut partial = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Error::SocketCommunication {
+            detail: format!("the pull's answer broke off: {e}"),
+        })?;
+        let Some(data) = frame.data_ref() else { continue };
+        partial.extend_from_slice(data);
+        while let Some(i) = partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = partial.drain(..=i).collect();
+            if let Some(event) = podman_line(&line).map_err(|detail| classify(reference, detail, spec))? {
+                progress(event);
+            }
+        }
+    }
+    match podman_line(&partial) {
+        Ok(Some(event)) => progress(event),
+        Ok(None) => {}
+        Err(detail) => return Err(classify(reference, detail, spec)),
+    }
+    Ok(())
+}
+
+/// One line of Podman's pull stream: `{"stream":"Copying blob sha256:…\n"}`,
+/// `{"error":"…"}`, or the final `{"images":[…],"id":"…"}`.
+fn podman_line(line: &[u8]) -> std::result::Result<Option<Progress>, String> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        stream: Option<String>,
+        error: Option<String>,
+    }
+    let Ok(parsed) = serde_json::from_slice::<Line>(line) else {
+        return Ok(None);
+    };
+    if let Some(e) = parsed.error.filter(|e| !e.is_empty()) {
+        return Err(e);
+    }
+    let Some(text) = parsed.stream else { return Ok(None) };
+    let text = text.trim();
+    // "Copying blob sha256:ab12…", "Copying config sha256:…", "Writing manifest to image destination".
+    let (status, id) = match text.rsplit_once(' ') {
+        Some((status, id))
+            if id.starts_with("sha256:") || id.len() >= 12 && id.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            let hex = id.trim_start_matches("sha256:");
+            (status.to_string(), hex[..hex.len().min(12)].to_string())
+        }
+        _ => (text.to_string(), String::new()),
+    };
+    if status.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Progress::Layer {
+        id,
+        status,
+        current: None,
+        total: None,
+    }))
+}
+
+fn pull_error(reference: &str, e: bollard::errors::Error, spec: &PullSpec) -> Error {
+    match e {
+        bollard::errors::Error::DockerStreamError { error } => classify(reference, error, spec),
+        bollard::errors::Error::DockerResponseServerError { message, status_code } => {
+            match Error::from_engine(
+                bollard::errors::Error::DockerResponseServerError {
+                    status_code,
+                    message: message.clone(),
+                },
+                Op::Image { image: reference },
+            ) {
+                e @ Error::InvalidArgument(_) => e,
+                _ => classify(reference, message, spec),
+            }
+        }
+        other => Error::from_engine(other, Op::Image { image: reference }),
+    }
+}
+
+/// What a registry's refusal means for the user: the image is not there, the
+/// credentials are wrong, or the registry cannot be reached.
+fn classify(reference: &str, detail: String, spec: &PullSpec) -> Error {
+    let lower = detail.to_ascii_lowercase();
+    let image = reference.to_string();
+    if lower.contains("manifest unknown")
+        || lower.contains("not found: manifest")
+        || lower.contains("manifest for") && lower.contains("not found")
+        || lower.contains("name unknown")
+    {
+        return Error::ImageNotFound { image, detail };
+    }
+    let hint = if lower.contains("unauthorized")
+        || lower.contains("authentication required")
+        || lower.contains("denied")
+    {
+        if spec.auth.is_some() {
+            " (the registry refused these credentials)"
+        } else {
+            " (the registry wants credentials: pass `auth: { username, password }`)"
+        }
+    } else if lower.contains("http response to https client") {
+        " (the registry speaks plain HTTP: pass `tlsVerify: false`; Docker also needs it in the daemon's `insecure-registries`)"
+    } else {
+        ""
+    };
+    Error::ImagePull {
+        image,
+        detail: format!("{detail}{hint}"),
+    }
+}
+
+/// `reference` → (repository, tag or digest); no tag means `latest`, as the
+/// docker CLI does (an empty tag would make Docker pull every tag).
+pub(crate) fn split_reference(reference: &str) -> (String, String) {
+    if let Some((repo, digest)) = reference.split_once('@') {
+        return (repo.to_string(), digest.to_string());
+    }
+    let slash = reference.rfind('/').map_or(0, |i| i + 1);
+    match reference[slash..].rfind(':') {
+        Some(i) => (
+            reference[..slash + i].to_string(),
+            reference[slash + i + 1..].to_string(),
+        ),
+        None => (reference.to_string(), "latest".to_string()),
+    }
+}
+
+/// The registry host of a repository, as the engines read it: the first
+/// component when it looks like a host (`127.0.0.1:5000/x`, `localhost/x`,
+/// `ghcr.io/x`), else Docker Hub.
+fn registry_of(repo: &str) -> &str {
+    match repo.split_once('/') {
+        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => first,
+        _ => "docker.io",
+    }
+}
+
+/// Whether a registry host (with or without a port) is on a loopback address.
+pub(crate) fn is_loopback(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        })
+    };
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Percent-encodes a query value (references hold `:`, `/` and `@`).
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_without_a_tag_means_latest_and_a_port_is_no_tag() {
+        assert_eq!(split_reference("busybox"), ("busybox".into(), "latest".into()));
+        assert_eq!(
+            split_reference("127.0.0.1:5000/x/y"),
+            ("127.0.0.1:5000/x/y".into(), "latest".into())
+        );
+        assert_eq!(
+            split_reference("127.0.0.1:5000/x/y:1"),
+            ("127.0.0.1:5000/x/y".into(), "1".into())
+        );
+        assert_eq!(split_reference("a@sha256:ab"), ("a".into(), "sha256:ab".into()));
+    }
+
+    #[test]
+    fn loopback_registries_are_recognised() {
+        for host in [
+            "127.0.0.1:5000",
+            "localhost:5000",
+            "localhost",
+            "[::1]:5000",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["registry.example:5000", "10.0.0.1:5000", "docker.io"] {
+            assert!(!is_loopback(host), "{host}");
+        }
+        assert_eq!(registry_of("127.0.0.1:5000/x/y"), "127.0.0.1:5000");
+        assert_eq!(registry_of("library/busybox"), "docker.io");
+    }
+
+    #[test]
+    fn podman_stream_lines_become_layer_events_or_errors() {
+        let blob = podman_line(br#"{"stream":"Copying blob sha256:0123456789abcdef0123\n"}"#).unwrap();
+        assert_eq!(
+            blob,
+            Some(Progress::Layer {
+                id: "0123456789ab".into(),
+                status: "Copying blob".into(),
+                current: None,
+                total: None
+            })
+        );
+        assert!(podman_line(br#"{"error":"initializing source: connection refused"}"#).is_err());
+        assert_eq!(podman_line(br#"{"images":["x"],"id":"abc"}"#).unwrap(), None);
+    }
+
+    #[test]
+    fn registry_refusals_are_classified() {
+        let spec = PullSpec::default();
+        assert_eq!(
+            classify("x", "manifest unknown: manifest unknown".into(), &spec).code(),
+            "IMAGE_NOT_FOUND"
+        );
+        let auth = classify("x", "unauthorized: authentication required".into(), &spec);
+        assert_eq!(auth.code(), "IMAGE_PULL_FAILED");
+        assert!(auth.to_string().contains("pass `auth"), "{auth}");
+        let down = classify(
+            "x",
+            "dial tcp 127.0.0.1:5999: connect: connection refused".into(),
+            &spec,
+        );
+        assert!(down.to_string().contains("importImages"), "{down}");
+    }
+}

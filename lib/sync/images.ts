@@ -1,0 +1,87 @@
+/**
+ * Images, blocking: the same operations as `lib/images.ts`, to and from
+ * paths. `onProgress` is called on this thread while the call blocks; an
+ * `AbortSignal` cannot fire while the thread is blocked, so `signal` is
+ * refused, and so are stream sources and destinations (use the async API).
+ */
+import * as native from '../../binding.js'
+import { argTypeError, callNativeSync } from '../errors'
+import { toImageInfo, toProgress } from '../convert'
+import { profileBuild } from '../profiles'
+import { checkFn, checkObject, checkString } from '../validate'
+import type {
+  BuildImageOptions,
+  BuildProfileOptions,
+  ExportImagesOptions,
+  ImageInfo,
+  ListImagesOptions,
+  ProgressOptions,
+  PullImageOptions,
+  RemoveImageOptions,
+} from '../types'
+
+/** The native callback for `onProgress`; refuses `signal`. */
+function progressOf(opts: ProgressOptions, what: string): ((e: native.NativeProgress) => void) | undefined {
+  if (opts.signal !== undefined) {
+    throw argTypeError(`${what}: opts.signal cannot stop a blocking call; use the async API (pocket-dock) to abort`)
+  }
+  if (opts.onProgress === undefined) return undefined
+  const fn = checkFn(opts.onProgress)
+  return (e) => fn(toProgress(e))
+}
+
+export function buildImage(opts: BuildImageOptions): string {
+  checkObject(opts, 'buildImage(opts)')
+  checkString(opts.context, 'buildImage(opts): opts.context')
+  checkString(opts.tag, 'buildImage(opts): opts.tag')
+  const { context, dockerfile, tag, buildArgs, noCache, labels, socketPath } = opts
+  const onEvent = progressOf(opts, 'buildImage(opts)')
+  return callNativeSync(() =>
+    native.buildImageSync({ context, dockerfile, tag, buildArgs, noCache, labels, socketPath }, onEvent),
+  )
+}
+
+export function buildProfile(name: string, opts: BuildProfileOptions = {}): string {
+  checkObject(opts, 'buildProfile(name, opts)')
+  return buildImage({ ...opts, ...profileBuild(name, opts.buildArgs) })
+}
+
+export function pullImage(ref: string, opts: PullImageOptions = {}): string {
+  checkString(ref, 'pullImage(ref): ref')
+  checkObject(opts, 'pullImage(ref, opts)')
+  if (opts.auth !== undefined) checkObject(opts.auth, 'pullImage(ref, opts): opts.auth')
+  const { auth, tlsVerify, socketPath } = opts
+  const onEvent = progressOf(opts, 'pullImage(ref, opts)')
+  return callNativeSync(() =>
+    native.pullImageSync(ref, { username: auth?.username, password: auth?.password, tlsVerify, socketPath }, onEvent),
+  )
+}
+
+export function listImages(opts: ListImagesOptions = {}): ImageInfo[] {
+  checkObject(opts, 'listImages(opts)')
+  return callNativeSync(() => native.listImagesSync(opts.socketPath, opts.all)).map(toImageInfo)
+}
+
+export function removeImage(ref: string, opts: RemoveImageOptions = {}): void {
+  checkString(ref, 'removeImage(ref): ref')
+  checkObject(opts, 'removeImage(ref, opts)')
+  callNativeSync(() => native.removeImageSync(ref, opts.force, opts.socketPath))
+}
+
+export function exportImages(refs: string[], dest: string, opts: ExportImagesOptions = {}): void {
+  checkObject(opts, 'exportImages(refs, dest, opts)')
+  if (!Array.isArray(refs)) throw argTypeError('exportImages(refs): refs must be an array of image references')
+  refs.forEach((r) => checkString(r, 'exportImages(refs): each ref'))
+  if (typeof dest !== 'string')
+    throw argTypeError('exportImages(refs, dest): dest must be a path here; the async API also takes a Writable')
+  const onEvent = progressOf(opts, 'exportImages(refs, dest, opts)')
+  callNativeSync(() => native.exportImagesSync(refs, dest, opts.gzip, opts.socketPath, onEvent))
+}
+
+export function importImages(src: string, opts: ProgressOptions = {}): string[] {
+  checkObject(opts, 'importImages(src, opts)')
+  if (typeof src !== 'string')
+    throw argTypeError('importImages(src): src must be a path here; the async API also takes a Readable')
+  const onEvent = progressOf(opts, 'importImages(src, opts)')
+  return callNativeSync(() => native.importImagesSync(src, opts.socketPath, onEvent))
+}
