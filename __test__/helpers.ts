@@ -28,3 +28,41 @@ export async function running(c: AsyncContainer, needle: string): Promise<boolea
   const ps = await c.run('ps -o args')
   return ps.stdout.split('\n').some((l) => l.includes(needle) && !l.includes('ps -o args'))
 }
+
+/** The engine under test (`docker` or `podman`). */
+export async function engineKind(): Promise<'docker' | 'podman'> {
+  return (await native.internal.engineInfo(socketPath)).kind as 'docker' | 'podman'
+}
+
+/**
+ * Runs the engine's own CLI (`docker` or `podman`, on the engine under test):
+ * an independent witness of what is on the engine. Returns stdout.
+ */
+export async function engineCli(args: string[], input?: string): Promise<string> {
+  const { execFileSync } = await import('node:child_process')
+  const kind = await engineKind()
+  const sock = (await native.internal.engineInfo(socketPath)).socketPath
+  // Podman's CLI works on the same storage as its API service.
+  const full = kind === 'docker' ? ['-H', `unix://${sock}`, ...args] : args
+  return execFileSync(kind, full, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
+}
+
+/** Writes `files` (relative path → content; `{ link }` for a symlink, `{ mode }` for a mode) under a new temp dir. */
+export function makeDir(files: Record<string, string | { content?: string; link?: string; mode?: number }>): string {
+  const { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, chmodSync } =
+    require('node:fs') as typeof import('node:fs')
+  const { join, dirname } = require('node:path') as typeof import('node:path')
+  const { tmpdir } = require('node:os') as typeof import('node:os')
+  const root = mkdtempSync(join(tmpdir(), 'pd-ctx-'))
+  for (const [rel, spec] of Object.entries(files)) {
+    const path = join(root, rel)
+    mkdirSync(dirname(path), { recursive: true })
+    if (typeof spec === 'object' && spec.link !== undefined) {
+      symlinkSync(spec.link, path)
+      continue
+    }
+    writeFileSync(path, typeof spec === 'string' ? spec : (spec.content ?? ''))
+    if (typeof spec === 'object' && spec.mode !== undefined) chmodSync(path, spec.mode)
+  }
+  return root
+}

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::progress::{OnProgress, Progress};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineKind};
 use crate::error::{Error, Op, Result};
 use crate::validate::{check_image_ref, invalid};
 
@@ -204,6 +204,13 @@ where
         }
         c
     });
+    // Docker's load reads a gzip'd archive; Podman's refuses it ("payload does
+    // not match any of the supported image formats"), so for Podman it is
+    // unpacked on the way.
+    let counted: std::pin::Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>> = match engine.kind() {
+        EngineKind::Podman => Box::pin(gunzip_if_gzip(counted)),
+        EngineKind::Docker => Box::pin(counted),
+    };
     let options = bollard::query_parameters::ImportImageOptions {
         quiet: false,
         ..Default::default()
@@ -237,6 +244,48 @@ where
         )));
     }
     Ok(loaded)
+}
+
+/// Bytes fed to the gzip decoder at a time: what one slice can inflate to
+/// stays bounded (gzip inflates at most ~1000:1).
+const INFLATE_SLICE: usize = 4 * 1024;
+
+/// `chunks` as they are, or inflated when they start with gzip's magic bytes.
+fn gunzip_if_gzip<S>(chunks: S) -> impl Stream<Item = std::io::Result<Bytes>> + Send
+where
+    S: Stream<Item = std::io::Result<Bytes>> + Send,
+{
+    // None: not decided yet (no byte seen); Some(None): plain; Some(Some(d)): gzip.
+    let mut decoder: Option<Option<flate2::write::GzDecoder<Vec<u8>>>> = None;
+    let end = futures::stream::once(async { None });
+    chunks.map(Some).chain(end).flat_map(move |item| {
+        let out: Vec<std::io::Result<Bytes>> = match item {
+            Some(Ok(chunk)) => {
+                let d = decoder.get_or_insert_with(|| {
+                    chunk
+                        .starts_with(&[0x1f, 0x8b])
+                        .then(|| flate2::write::GzDecoder::new(Vec::new()))
+                });
+                match d {
+                    None => vec![Ok(chunk)],
+                    Some(d) => chunk
+                        .chunks(INFLATE_SLICE)
+                        .map(|slice| {
+                            d.write_all(slice)?;
+                            Ok(Bytes::from(std::mem::take(d.get_mut())))
+                        })
+                        .filter(|r| !matches!(r, Ok(b) if b.is_empty()))
+                        .collect(),
+                }
+            }
+            Some(Err(e)) => vec![Err(e)],
+            None => match decoder.take().flatten() {
+                Some(d) => vec![d.finish().map(Bytes::from)],
+                None => Vec::new(),
+            },
+        };
+        futures::stream::iter(out)
+    })
 }
 
 /// Imports the archive at `path`.
@@ -298,6 +347,24 @@ fn import_error(source: &str, e: bollard::errors::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_gzip_archive_is_inflated_and_a_plain_one_passes_as_is() {
+        let plain = vec![7u8; 300_000];
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&plain).unwrap();
+        let gz = enc.finish().unwrap();
+        for input in [gz.clone(), plain.clone()] {
+            let chunks: Vec<std::io::Result<Bytes>> =
+                input.chunks(1000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+            let out: Vec<Bytes> = gunzip_if_gzip(futures::stream::iter(chunks))
+                .map(|r| r.unwrap())
+                .collect()
+                .await;
+            assert!(out.iter().all(|b| b.len() <= 1000 * 1100), "bounded chunks");
+            assert_eq!(out.concat(), plain);
+        }
+    }
 
     #[test]
     fn load_answers_name_the_images_loaded() {
