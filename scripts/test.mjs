@@ -1,8 +1,9 @@
 // The whole test suite on one engine: the core's Rust tests (unit and
 // integration) and the JS/TS tests of the public API, both against the real
 // engine. The engine is POCKET_DOCK_SOCKET if set, else the one discovery picks.
-// Builds the offline test image first and removes it (and any container a
-// failed test left) at the end.
+// Builds the offline test image and starts the local registries first, and
+// removes the image (and any container a failed test left) and stops the
+// registries at the end.
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -19,6 +20,13 @@ const env = { ...process.env, POCKET_DOCK_SOCKET: engine.socketPath }
 const builtHere = await ensureImage(undefined, engine.socketPath)
 
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' }).status === 0
+// The pull tests use two real local registries (scripts/start-registry.sh);
+// started here unless already up, and stopped at the end if started here.
+const registryUp = await fetch('http://127.0.0.1:5000/v2/').then(
+  (r) => r.ok,
+  () => false,
+)
+const startedRegistry = !registryUp && run('bash', ['scripts/start-registry.sh'])
 let ok = run('cargo', ['test', '-p', 'pocket_dock_core', '-p', 'pocket-dock-runner'])
 const files = readdirSync(join(root, '__test__'))
   .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.mjs') || f.endsWith('.test.cjs'))
@@ -28,4 +36,5 @@ ok = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2',
 const leftovers = await native.internal.removeLabelled('pocket-dock-test', undefined, engine.socketPath)
 if (leftovers) console.log(`pocket-dock: removed ${leftovers} container(s) that failed tests left behind`)
 if (builtHere || process.env.CI) await removeImage(undefined, engine.socketPath)
+if (startedRegistry) run('bash', ['scripts/start-registry.sh', 'stop'])
 process.exit(ok ? 0 : 1)
