@@ -193,6 +193,29 @@ describe('exportImages / importImages', () => {
     assert.deepEqual(readdirSync(dir).sort(), ['garbage.tar', 'ro'], 'no half-written archive anywhere')
   })
 
+  it('an onProgress that throws is reported as a warning, and the export goes on', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`)
+    process.on('warning', onWarning)
+    try {
+      const file = join(work, 'throwing.tar')
+      await exportImages([TAG], file, {
+        socketPath,
+        onProgress: () => {
+          throw new Error('callback bug')
+        },
+      })
+      assert.ok(readFileSync(file).length > 2_000_000)
+      await new Promise((r) => setImmediate(r))
+      assert.ok(
+        warnings.some((w) => w.startsWith('PocketDockCallbackWarning') && w.includes('callback bug')),
+        JSON.stringify(warnings),
+      )
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('an aborted export rejects with AbortError and leaves no file', async () => {
     const dir = mkdtempSync(join(work, 'abort-'))
     const ac = new AbortController()

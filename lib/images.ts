@@ -39,7 +39,19 @@ async function withProgress<T extends NativeImageDone>(
   ) => Promise<T>,
 ): Promise<T> {
   const signal = checkSignal(opts.signal, what)
-  const onProgress = opts.onProgress === undefined ? undefined : checkFn(opts.onProgress)
+  const given = opts.onProgress === undefined ? undefined : checkFn(opts.onProgress)
+  // A callback that throws must not end the process (it runs from a native
+  // callback, where a throw is an uncaught exception): reported, and the
+  // operation goes on, as the container's callbacks do.
+  const onProgress =
+    given &&
+    ((e: ProgressEvent) => {
+      try {
+        given(e)
+      } catch (err) {
+        process.emitWarning(`pocket-dock: an onProgress callback threw: ${String(err)}`, 'PocketDockCallbackWarning')
+      }
+    })
   if (signal?.aborted) throw new AbortError(signal.reason)
   const token = new CancelToken()
   const abort = () => token.cancel()
@@ -50,11 +62,8 @@ async function withProgress<T extends NativeImageDone>(
     onProgress &&
     ((e: NativeProgress) => {
       seen++
-      try {
-        onProgress(toProgress(e))
-      } finally {
-        wake?.()
-      }
+      onProgress(toProgress(e))
+      wake?.()
     })
   try {
     const done = await callNative(() => start(token, onEvent, onProgress))
