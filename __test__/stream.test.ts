@@ -68,7 +68,7 @@ describe('streaming', () => {
 
   it('never splits a character between chunks', async () => {
     const stream = await c.run(
-      `for b in '\\303' '\\251' '\\342' '\\202' '\\254' '\\360' '\\237' '\\230' '\\200'; do printf "$b"; sleep 0.02; done`,
+      `for b in '\\303' '\\251' '\\342' '\\202' '\\254' '\\360' '\\237' '\\230' '\\200'; do printf "$b"; sleep 0.1; done`,
       { stream: true },
     )
     const chunks: string[] = []
