@@ -22,6 +22,8 @@ use crate::validate::{check_image_ref, invalid};
 
 /// Chunks buffered between the engine and the consumer on each side.
 const CHUNKS_IN_FLIGHT: usize = 8;
+/// Bytes per chunk of an export, as written to the file or handed to JS.
+const OUT_CHUNK: usize = 256 * 1024;
 /// Bytes read from a file per chunk of an import.
 const READ_CHUNK: usize = 256 * 1024;
 
@@ -59,6 +61,7 @@ pub async fn export_stream(
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     tokio::spawn(async move {
         let mut gz = gzip.then(|| flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+        let mut pending: Vec<u8> = Vec::with_capacity(OUT_CHUNK);
         let mut done = 0u64;
         loop {
             let next = tokio::select! {
@@ -77,21 +80,37 @@ pub async fn export_stream(
                     return;
                 }
             };
+            // Engines answer in small frames (Podman's are a few KiB): they
+            // are gathered into chunks of OUT_CHUNK, so the file (or JS) sees
+            // few large writes.
             let out = match gz.as_mut() {
                 Some(enc) => {
                     if let Err(e) = enc.write_all(&chunk) {
                         let _ = tx.send(Err(invalid(format!("gzip: {e}")))).await;
                         return;
                     }
+                    if enc.get_ref().len() < OUT_CHUNK {
+                        continue;
+                    }
                     Bytes::from(std::mem::take(enc.get_mut()))
                 }
-                None => chunk,
+                None => {
+                    pending.extend_from_slice(&chunk);
+                    if pending.len() < OUT_CHUNK {
+                        continue;
+                    }
+                    Bytes::from(std::mem::replace(&mut pending, Vec::with_capacity(OUT_CHUNK)))
+                }
             };
-            if out.is_empty() {
-                continue;
-            }
             done += out.len() as u64;
             if tx.send(Ok(out)).await.is_err() {
+                return;
+            }
+            progress(Progress::Bytes { done, total: None });
+        }
+        if !pending.is_empty() {
+            done += pending.len() as u64;
+            if tx.send(Ok(Bytes::from(pending))).await.is_err() {
                 return;
             }
             progress(Progress::Bytes { done, total: None });
@@ -132,9 +151,11 @@ pub async fn export_to_path(
                 .await
                 .map_err(|e| invalid(format!("cannot write {dest}: {e}")))?;
         }
+        // Flushed, not fsync'd: like `docker save -o`, the archive is complete
+        // for every reader once renamed; forcing it to disk would add the
+        // disk's write-back to every export and guard only against a power loss.
         file.flush()
             .await
-            .and(file.sync_all().await)
             .map_err(|e| invalid(format!("cannot write {dest}: {e}")))?;
         tokio::fs::rename(&tmp, dest)
             .await
