@@ -5,7 +5,8 @@
 // removes the image (and any container a failed test left) and stops the
 // registries at the end.
 import { spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,11 +28,40 @@ const registryUp = await fetch('http://127.0.0.1:5000/v2/').then(
   () => false,
 )
 const startedRegistry = !registryUp && run('bash', ['scripts/start-registry.sh'])
-let ok = run('cargo', ['test', '-p', 'pocket_dock_core', '-p', 'pocket-dock-runner'])
+// A test that depends on timing can fail on a loaded 2-core machine: a failed
+// part is run once more, alone, and reported as FLAKY if it then passes — a
+// test that fails twice fails the suite.
+const flaky = []
+const cargoTest = ['test', '-p', 'pocket_dock_core', '-p', 'pocket-dock-runner']
+let ok = run('cargo', cargoTest)
+if (!ok && run('cargo', [...cargoTest, '--', '--test-threads=1'])) {
+  ok = true
+  flaky.push('cargo test')
+}
 const files = readdirSync(join(root, '__test__'))
   .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.mjs') || f.endsWith('.test.cjs'))
   .map((f) => join('__test__', f))
-ok = run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files]) && ok
+const failedList = join(mkdtempSync(join(tmpdir(), 'pocket-dock-test-')), 'failed')
+const nodeTest = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec']
+const jsOk = run(process.execPath, [
+  ...nodeTest,
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${join(root, 'scripts/failed-files-reporter.mjs')}`,
+  `--test-reporter-destination=${failedList}`,
+  ...files,
+])
+if (!jsOk) {
+  const failed = existsSync(failedList) ? readFileSync(failedList, 'utf8').split('\n').filter(Boolean) : []
+  // No file named (the runner itself failed): nothing to retry.
+  let retriedOk = failed.length > 0
+  for (const file of failed) {
+    console.log(`pocket-dock: ${file} failed; running it once more on its own`)
+    if (run(process.execPath, [...nodeTest, file])) flaky.push(file)
+    else retriedOk = false
+  }
+  ok = retriedOk && ok
+}
+for (const part of flaky) console.log(`pocket-dock: FLAKY: ${part} failed once and passed when run again`)
 
 const leftovers = await native.internal.removeLabelled('pocket-dock-test', undefined, engine.socketPath)
 if (leftovers) console.log(`pocket-dock: removed ${leftovers} container(s) that failed tests left behind`)
