@@ -242,7 +242,9 @@ describe('exportImages / importImages', () => {
   })
 
   it('a 1 GiB image moves out and back in, plain and gzip, with less than 64 MiB of RSS growth', async () => {
+    const t0 = performance.now()
     await build(BIG, `FROM ${IMAGE}\nRUN head -c 1073741824 /dev/zero > /big\n`)
+    console.log(`built in ${Math.round(performance.now() - t0) / 1000} s`)
     const dir = mkdtempSync(join(work, 'big-'))
     const out = execFileSync(
       process.execPath,
@@ -252,6 +254,7 @@ describe('exportImages / importImages', () => {
         timeout: 600_000,
       },
     )
+    console.log(out.trim())
     const r = JSON.parse(out.trim().split('\n').pop()!) as {
       bytes: number
       gzipBytes: number

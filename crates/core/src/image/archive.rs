@@ -111,8 +111,7 @@ pub fn check_import_path(path: &str) -> Result<()> {
         return Err(invalid("the image archive path must not be empty"));
     }
     check_no_nul(path, "the image archive path")?;
-    let meta =
-        std::fs::metadata(path).map_err(|e| invalid(format!("cannot read the image archive {path}: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| invalid(format!("cannot read the image archive {path}: {e}")))?;
     if meta.is_dir() {
         return Err(invalid(format!("the image archive {path} is a directory; name a file")));
     }
@@ -152,7 +151,13 @@ fn is_tar_header(block: &[u8]) -> bool {
     let sum: u32 = block[..TAR_BLOCK]
         .iter()
         .enumerate()
-        .map(|(i, b)| if (148..156).contains(&i) { u32::from(b' ') } else { u32::from(*b) })
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                u32::from(b' ')
+            } else {
+                u32::from(*b)
+            }
+        })
         .sum();
     sum == expected
 }
@@ -401,9 +406,8 @@ async fn load(
 ) -> Result<Vec<String>> {
     use http_body_util::BodyExt;
     let socket_path = engine.socket_path();
-    let connection_error = |e: std::io::Error| {
-        Error::from_engine(bollard::errors::Error::IOError { err: e }, Op::Engine { socket_path })
-    };
+    let connection_error =
+        |e: std::io::Error| Error::from_engine(bollard::errors::Error::IOError { err: e }, Op::Engine { socket_path });
     let stream = tokio::net::UnixStream::connect(socket_path)
         .await
         .map_err(connection_error)?;
@@ -640,7 +644,11 @@ where
 
 /// Inflates what arrives on `input` into `out`, in pieces of at most
 /// [`OUT_CHUNK`]. Runs on a blocking thread.
-fn inflate(input: mpsc::Receiver<std::io::Result<Bytes>>, out: &mpsc::Sender<std::io::Result<Bytes>>, bad: &BadArchive) {
+fn inflate(
+    input: mpsc::Receiver<std::io::Result<Bytes>>,
+    out: &mpsc::Sender<std::io::Result<Bytes>>,
+    bad: &BadArchive,
+) {
     let mut decoder = flate2::read::MultiGzDecoder::new(ChannelReader {
         input,
         current: Bytes::new(),
@@ -736,7 +744,7 @@ pub async fn import_from_path(
     if meta.is_dir() {
         return Err(invalid(format!("the image archive {path} is a directory; name a file")));
     }
-    let total = meta.is_file().then(|| meta.len());
+    let total = meta.is_file().then_some(meta.len());
     let chunks = tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), READ_CHUNK);
     import(engine, chunks, total, path, cancel, progress).await
 }
