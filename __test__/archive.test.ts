@@ -295,7 +295,11 @@ describe('exportImages / importImages', () => {
       ['/dev/null', () => exportImages([TAG], '/dev/null', opts)],
       ['an ended Writable', () => exportImages([TAG], ended, opts)],
       ['a destroyed Writable', () => exportImages([TAG], destroyed, opts)],
-      ['an invalid reference to a stream', () => exportImages(['Not Valid'], ended, opts)],
+      [
+        'an invalid reference to a stream',
+        () => exportImages(['Not Valid'], new Writable({ write: (_c, _e, cb) => cb() }), opts),
+      ],
+      ['no images to a stream', () => exportImages([], new Writable({ write: (_c, _e, cb) => cb() }), opts)],
       ['a missing archive', () => importImages(join(dir, 'none.tar'), opts)],
       ['an archive that is a directory', () => importImages(dir, opts)],
     ]
