@@ -158,6 +158,12 @@ export async function exportImages(
     return
   }
   if (!isWritable(dest)) throw argTypeError('exportImages(refs, dest): dest must be a path or a Writable stream')
+  if (dest.destroyed || dest.writableEnded || dest.writable === false) {
+    throw argTypeError(
+      'exportImages(refs, dest): dest is a Writable that is already ended or destroyed; pass an open stream',
+    )
+  }
+  const signal = opts.signal
   await withProgress('exportImages(refs, dest, opts)', opts, async (token, _native, onProgress) => {
     const source = await native.exportImagesStream(refs, gzip, socketPath, token)
     let done = 0
@@ -171,7 +177,9 @@ export async function exportImages(
       }
     }
     try {
-      await pipeline(chunks, dest)
+      // The signal goes to the pipeline too: a destination that never
+      // drains would otherwise hold the export forever.
+      await (signal ? pipeline(chunks, dest, { signal }) : pipeline(chunks, dest))
     } finally {
       // Stops the engine's side if the destination failed first.
       token.cancel()
@@ -204,9 +212,8 @@ export async function importImages(
     const sink = await native.importImagesStream(socketPath, token)
     let sent = 0
     try {
-      for await (const chunk of src as AsyncIterable<Uint8Array | string>) {
-        const bytes =
-          typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      for await (const chunk of src as AsyncIterable<unknown>) {
+        const bytes = chunkBytes(chunk)
         await callNative(() => sink.write(bytes))
         sent += bytes.length
         onProgress?.({ kind: 'bytes', done: sent })
@@ -219,6 +226,16 @@ export async function importImages(
     return { tags: await callNative(() => sink.end()), events: 0 }
   })
   return done.tags ?? []
+}
+
+/** A chunk of an import stream as a Buffer; anything but bytes or a string is a TypeError. */
+function chunkBytes(chunk: unknown): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk)
+  if (ArrayBuffer.isView(chunk)) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  const what = chunk === null ? 'null' : Array.isArray(chunk) ? 'an array' : typeof chunk
+  throw argTypeError(
+    `importImages(src): the stream yielded ${what}; it must yield bytes (Buffer or Uint8Array) or strings — is it in object mode?`,
+  )
 }
 
 function isWritable(x: unknown): x is Writable {

@@ -423,6 +423,7 @@ pub fn export_images<'env>(
     let (token, emitter) = (CancelToken::token(cancel), Emitter::new(on_progress));
     let sink = emitter.sink();
     let fut = async move {
+        image::archive::check_export(&refs, Some(&dest))?;
         let e = engine(socket_path).await?;
         image::archive::export_to_path(&e, refs, &dest, gzip.unwrap_or(false), token, sink).await
     };
@@ -438,6 +439,7 @@ pub fn export_images_sync(
     on_progress: Option<Function<NativeProgress, ()>>,
 ) -> Result<()> {
     block_with_progress(env, on_progress, |sink| async move {
+        image::archive::check_export(&refs, Some(&dest))?;
         let e = engine(socket_path).await?;
         image::archive::export_to_path(&e, refs, &dest, gzip.unwrap_or(false), CancellationToken::new(), sink).await
     })
@@ -475,6 +477,7 @@ pub fn export_images_stream<'env>(
 ) -> Result<PromiseRaw<'env, NativeByteSource>> {
     let token = CancelToken::token(cancel);
     promise(env, async move {
+        image::archive::check_export(&refs, None)?;
         let e = engine(socket_path).await?;
         let rx = image::archive::export_stream(&e, refs, gzip.unwrap_or(false), token, |_| {}).await?;
         Ok(NativeByteSource {
@@ -495,6 +498,7 @@ pub fn import_images<'env>(
     let (token, emitter) = (CancelToken::token(cancel), Emitter::new(on_progress));
     let sink = emitter.sink();
     let fut = async move {
+        image::archive::check_import_path(&src)?;
         let e = engine(socket_path).await?;
         image::archive::import_from_path(&e, &src, token, sink).await
     };
@@ -508,6 +512,7 @@ pub fn import_images_sync(
     on_progress: Option<Function<NativeProgress, ()>>,
 ) -> Result<Vec<String>> {
     block_with_progress(env, on_progress, |sink| async move {
+        image::archive::check_import_path(&src)?;
         let e = engine(socket_path).await?;
         image::archive::import_from_path(&e, &src, CancellationToken::new(), sink).await
     })

@@ -27,7 +27,15 @@ function progressOf(opts: ProgressOptions, what: string): ((e: native.NativeProg
   }
   if (opts.onProgress === undefined) return undefined
   const fn = checkFn(opts.onProgress)
-  return (e) => fn(toProgress(e))
+  // As in the async API: a callback that throws is reported and the
+  // operation goes on (a throw here would abandon it half-done).
+  return (e) => {
+    try {
+      fn(toProgress(e))
+    } catch (err) {
+      process.emitWarning(`pocket-dock: an onProgress callback threw: ${String(err)}`, 'PocketDockCallbackWarning')
+    }
+  }
 }
 
 export function buildImage(opts: BuildImageOptions): string {
