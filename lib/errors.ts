@@ -173,6 +173,11 @@ export class SessionClosed extends PocketDockError {
   override readonly code: string = 'SESSION_CLOSED'
 }
 
+/** A warm pool was used after `close()`. */
+export class PoolClosed extends PocketDockError {
+  override readonly code: string = 'POOL_CLOSED'
+}
+
 /** A project-only operation was called outside a pocket-dock project. */
 export class ProjectNotInitialized extends PocketDockError {
   override readonly code: string = 'PROJECT_NOT_INITIALIZED'
@@ -262,6 +267,8 @@ export function fromNative(err: unknown): unknown {
       return new SessionClosed(m)
     case 'PROJECT_NOT_INITIALIZED':
       return new ProjectNotInitialized(m)
+    case 'POOL_CLOSED':
+      return new PoolClosed(m)
     default:
       // Not one of pocket-dock's codes (napi's own failures): as thrown.
       return err

@@ -287,3 +287,15 @@ export interface ExportImagesOptions extends ProgressOptions {
   /** Compress the archive with gzip (`importImages` and `docker load` read both). */
   gzip?: boolean
 }
+
+/**
+ * Options of {@link createPool}: the pool's `size` and the {@link CreateOptions}
+ * every container of the pool is created with. Pooled containers are
+ * ephemeral and named by the pool, so `name` and `persist` are refused, and a
+ * published port must let the engine pick the host port (`{ 0: 80 }`) when
+ * `size` is above 1.
+ */
+export interface PoolOptions extends Omit<CreateOptions, 'name' | 'persist'> {
+  /** How many started containers to keep warm: 1–100. */
+  size: number
+}

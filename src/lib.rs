@@ -12,6 +12,7 @@
 //!   test/bench hooks.
 //! - [`images`]: profiles, and the image functions (build, pull, list,
 //!   remove, export/import) with their progress callbacks and byte streams.
+//! - [`pool`]: `NativePool`, a warm pool of started containers.
 //! - [`options`]: the option objects JS passes in, and `NativeExecResult`.
 //! - [`error`]: core errors as JS errors (`NativeErrorFields`).
 //! - [`call`]: the one helper each method runs its core future through, async
@@ -25,6 +26,7 @@ pub mod exec_stream;
 pub mod functions;
 pub mod images;
 pub mod options;
+pub mod pool;
 pub mod process;
 mod runner;
 pub mod session;

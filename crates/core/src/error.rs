@@ -90,6 +90,10 @@ pub enum Error {
     #[error("the session is closed: {detail}")]
     SessionClosed { detail: String },
 
+    /// A warm pool was used after `close()`.
+    #[error("the pool is closed: {detail}")]
+    PoolClosed { detail: String },
+
     /// A project-only operation was called outside a project.
     #[error("not inside a pocket-dock project: {detail}. Run `pocket-dock init` first.")]
     ProjectNotInitialized { detail: String },
@@ -144,6 +148,7 @@ impl Error {
             Error::Aborted { .. } => "ABORT_ERR",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
             Error::ProjectNotInitialized { .. } => "PROJECT_NOT_INITIALIZED",
+            Error::PoolClosed { .. } => "POOL_CLOSED",
             Error::InvalidArgument(_) => "ERR_INVALID_ARG_VALUE",
             Error::OutOfRange(_) => "ERR_OUT_OF_RANGE",
         }

@@ -32,6 +32,8 @@
 //!   keep-alive main process), the reaper that ties an ephemeral container to
 //!   its process, `info()`, and the [`Container`] handle's lifecycle (create,
 //!   resume, reboot, snapshot, shutdown), which drives all of the above.
+//! - [`pool`]: warm pools of started containers, handed out at once and
+//!   refilled in the background.
 //!
 //! Every call is async and runtime-agnostic beyond tokio: the binding drives it
 //! on napi's one shared tokio runtime.
@@ -45,6 +47,7 @@ pub mod image;
 pub mod labels;
 pub mod owner;
 pub mod persist;
+pub mod pool;
 pub mod profile;
 pub mod runner;
 pub mod session;
