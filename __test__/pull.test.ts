@@ -200,5 +200,6 @@ describe('a registry that accepts and never answers', () => {
       (e: Error) => e instanceof AbortError,
     )
     await assert.rejects(createNewContainer({ image: IMAGE, signal: 5 as never, socketPath }), TypeError)
+    assert.throws(() => sync.createNewContainer({ image: IMAGE, signal: ac.signal, socketPath }), /async API/)
   })
 })

@@ -155,9 +155,7 @@ async fn pull_podman(
             other => other,
         })?;
     let mut body = response.into_body();
-    let mut partial = Vec::new();
-    // Whether a line was too long and is being dropped up to its newline.
-    let mut skipping = false;
+    let mut lines = Lines::default();
     // Until the registry has said something, the pull has a deadline.
     let mut waiting = true;
     loop {
@@ -184,12 +182,7 @@ async fn pull_podman(
             detail: format!("the pull's answer broke off: {e}"),
         })?;
         let Some(data) = frame.data_ref() else { continue };
-        partial.extend_from_slice(data);
-        while let Some(i) = partial.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = partial.drain(..=i).collect();
-            if std::mem::take(&mut skipping) {
-                continue;
-            }
+        for line in lines.push(data) {
             if let Some(event) = podman_line(&line).map_err(|detail| classify(reference, detail, spec))? {
                 if !matches!(&event, Progress::Layer { status, .. } if status.starts_with("Trying to pull")) {
                     waiting = false;
@@ -197,20 +190,51 @@ async fn pull_podman(
                 progress(event);
             }
         }
-        if partial.len() > MAX_PULL_LINE {
-            partial.clear();
-            skipping = true;
-        }
     }
-    if skipping {
-        partial.clear();
-    }
+    let partial = lines.rest();
     match podman_line(&partial) {
         Ok(Some(event)) => progress(event),
         Ok(None) => {}
         Err(detail) => return Err(classify(reference, detail, spec)),
     }
     Ok(())
+}
+
+/// A byte stream cut into lines; a line longer than [`MAX_PULL_LINE`] is
+/// dropped whole, so memory stays bounded whatever the engine sends.
+#[derive(Debug, Default)]
+struct Lines {
+    partial: Vec<u8>,
+    /// A line was too long and is dropped up to its newline.
+    skipping: bool,
+}
+
+impl Lines {
+    /// The complete lines `data` ends.
+    fn push(&mut self, data: &[u8]) -> Vec<Vec<u8>> {
+        let mut done = Vec::new();
+        self.partial.extend_from_slice(data);
+        while let Some(i) = self.partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=i).collect();
+            if !std::mem::take(&mut self.skipping) {
+                done.push(line);
+            }
+        }
+        if self.partial.len() > MAX_PULL_LINE {
+            self.partial.clear();
+            self.skipping = true;
+        }
+        done
+    }
+
+    /// What is left after the last newline (nothing if it was too long).
+    fn rest(self) -> Vec<u8> {
+        if self.skipping {
+            Vec::new()
+        } else {
+            self.partial
+        }
+    }
 }
 
 /// One line of Podman's pull stream: `{"stream":"Copying blob sha256:…\n"}`,
@@ -400,6 +424,16 @@ mod tests {
         );
         assert!(podman_line(br#"{"error":"initializing source: connection refused"}"#).is_err());
         assert_eq!(podman_line(br#"{"images":["x"],"id":"abc"}"#).unwrap(), None);
+    }
+
+    #[test]
+    fn pull_stream_lines_are_bounded() {
+        let mut lines = Lines::default();
+        assert_eq!(lines.push(b"a\nb"), vec![b"a\n".to_vec()]);
+        assert!(lines.push(&vec![b'x'; MAX_PULL_LINE + 10]).is_empty());
+        assert!(lines.partial.is_empty(), "the long line is not kept");
+        assert_eq!(lines.push(b"xx\nc\nd"), vec![b"c\n".to_vec()]);
+        assert_eq!(lines.rest(), b"d".to_vec());
     }
 
     #[test]
