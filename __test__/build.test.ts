@@ -247,13 +247,15 @@ describe('buildImage: contexts and tags that try to break it', () => {
     execFileSync('mkfifo', [join(a, '.dockerignore')])
     const b = ctx({ 'df/Dockerfile': `FROM ${IMAGE}\n` })
     execFileSync('mkfifo', [join(b, 'df/Dockerfile.dockerignore')])
+    const [ta, tb] = [tag('fifo'), tag('fifo')]
+    made.push(ta, tb)
     const [ea, eb] = await within(
       Promise.all([
-        buildImage({ context: a, tag: tag('fifo'), socketPath }).then(
+        buildImage({ context: a, tag: ta, socketPath }).then(
           () => assert.fail('built'),
           (e: unknown) => e,
         ),
-        buildImage({ context: b, dockerfile: 'df/Dockerfile', tag: tag('fifo'), socketPath }).then(
+        buildImage({ context: b, dockerfile: 'df/Dockerfile', tag: tb, socketPath }).then(
           () => assert.fail('built'),
           (e: unknown) => e,
         ),
@@ -285,15 +287,13 @@ describe('buildImage: contexts and tags that try to break it', () => {
     assert.equal(r.stdout, 'after\n0\n', 'the files after the grown one arrive whole')
 
     const shrinks = ctx({ Dockerfile: `FROM ${IMAGE}\nCOPY . /ctx/\n`, 'a-shrinks': '', 'z-after.txt': 'after' })
+    const shrunk = tag('shrink')
+    made.push(shrunk)
     // sysfs says 4096 bytes and gives fewer.
     execFileSync('mount', ['--bind', '/sys/kernel/mm/transparent_hugepage/enabled', join(shrinks, 'a-shrinks')])
     try {
       await assert.rejects(
-        within(
-          buildImage({ context: shrinks, tag: tag('shrink'), socketPath }),
-          120_000,
-          'build with a shrinking file',
-        ),
+        within(buildImage({ context: shrinks, tag: shrunk, socketPath }), 120_000, 'build with a shrinking file'),
         (e: Error) => {
           assert.ok(e instanceof ImageBuildError, String(e))
           assert.match(e.message, /a-shrinks/)
@@ -370,8 +370,9 @@ describe('buildImage: contexts and tags that try to break it', () => {
     })
     const t = tag('symout')
     made.push(t)
+    const docker = (await engineKind()) === 'docker'
     const built = buildImage({ context, tag: t, socketPath })
-    if ((await engineKind()) === 'docker') {
+    if (docker) {
       await built
       await using c = await newContainer({ image: t })
       assert.equal((await c.run('readlink /ctx/sub/out')).stdout, '../../etc/passwd\n')
