@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -106,7 +107,8 @@ describe('pullImage', () => {
   it('a registry behind htpasswd: credentials pull; none or wrong ones are an ImagePullError that says so', async () => {
     await assert.rejects(pullImage(SECRET, { socketPath }), (e: Error) => {
       assert.ok(e instanceof ImagePullError, String(e))
-      assert.match(e.message, /auth/)
+      assert.match(e.message, /pass `auth: \{ username, password \}`/)
+      assert.doesNotMatch(e.message, /importImages/, 'the registry was reached: no offline hint')
       return true
     })
     await assert.rejects(pullImage(SECRET, { socketPath, auth: { ...AUTH, password: 'wrong' } }), (e: Error) => {
@@ -137,6 +139,11 @@ describe('pullImage', () => {
     }
     await assert.rejects(pullImage('Bad Ref', { socketPath }), TypeError)
     await assert.rejects(pullImage(PLAIN, { socketPath, auth: null as never }), TypeError)
+    await assert.rejects(pullImage(PLAIN, { socketPath, auth: { password: 'x' } as never }), /username/)
+    await assert.rejects(pullImage(PLAIN, { socketPath, auth: { username: 'u', password: 5 } as never }), TypeError)
+    const nowhere = '/nonexistent/pocket-dock-test.sock'
+    await assert.rejects(pullImage('Bad Ref', { socketPath: nowhere }), TypeError)
+    assert.throws(() => sync.pullImage('Bad Ref', { socketPath: nowhere }), TypeError)
   })
 
   it('an abort rejects with AbortError; the sync facade pulls with live progress', async () => {
@@ -152,5 +159,47 @@ describe('pullImage', () => {
     const imageId = sync.pullImage(PLAIN, { socketPath, onProgress: (e) => e.kind === 'layer' && layers++ })
     assert.match(imageId, /^sha256:/)
     assert.ok(layers > 0)
+  })
+})
+
+describe('a registry that accepts and never answers', () => {
+  const held: Socket[] = []
+  const server = createServer((s) => held.push(s))
+  let port = 0
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as { port: number }).port
+  })
+  after(() => {
+    for (const s of held) s.destroy()
+    server.close()
+  })
+
+  it('pullImage gives up with an ImagePullError instead of hanging', { timeout: 180_000 }, async () => {
+    const ref = `127.0.0.1:${port}/pd-test/silent:1`
+    const t0 = performance.now()
+    const err = await pullImage(ref, { socketPath }).then(
+      () => assert.fail('pulled from a silent registry'),
+      (e: unknown) => e,
+    )
+    assert.ok(err instanceof ImagePullError, String(err))
+    assert.ok(performance.now() - t0 < 150_000, 'a deadline ended it')
+  })
+
+  it("createNewContainer's signal aborts its pull", { timeout: 60_000 }, async () => {
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(new Error('enough')), 1000)
+    await assert.rejects(
+      createNewContainer({
+        image: `127.0.0.1:${port}/pd-test/silent:1`,
+        pull: 'always',
+        signal: ac.signal,
+        socketPath,
+        labels: label,
+      }),
+      (e: Error) => e instanceof AbortError,
+    )
+    await assert.rejects(createNewContainer({ image: IMAGE, signal: 5 as never, socketPath }), TypeError)
+    assert.throws(() => sync.createNewContainer({ image: IMAGE, signal: ac.signal, socketPath }), /async API/)
   })
 })

@@ -1,7 +1,7 @@
 import * as native from '../binding.js'
 import { AsyncContainer } from './container'
-import { callNative } from './errors'
-import { checkName, checkObject } from './validate'
+import { AbortError, callNative } from './errors'
+import { checkName, checkObject, checkSignal } from './validate'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from './types'
 import { toListItem } from './convert'
 
@@ -13,8 +13,24 @@ import { toListItem } from './convert'
  */
 export async function createNewContainer(opts: CreateOptions = {}): Promise<AsyncContainer> {
   checkObject(opts, 'createNewContainer(opts)')
-  const created = await callNative(() => native.createContainer(opts as Parameters<typeof native.createContainer>[0]))
-  return new AsyncContainer(created)
+  // `signal` stops the image pull (`pull: 'missing' | 'always'`).
+  const { signal: given, ...rest } = opts
+  const signal = checkSignal(given, 'createNewContainer(opts)')
+  if (signal?.aborted) throw new AbortError(signal.reason)
+  const token = new native.CancelToken()
+  const abort = () => token.cancel()
+  signal?.addEventListener('abort', abort, { once: true })
+  try {
+    const created = await callNative(() =>
+      native.createContainer(rest as Parameters<typeof native.createContainer>[0], token),
+    )
+    return new AsyncContainer(created)
+  } catch (err) {
+    if (signal?.aborted) throw new AbortError(signal.reason)
+    throw err
+  } finally {
+    signal?.removeEventListener('abort', abort)
+  }
 }
 
 /**

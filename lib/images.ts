@@ -77,6 +77,35 @@ async function withProgress<T extends NativeImageDone>(
   }
 }
 
+/** `buildArgs` and `labels`: a plain object of strings, or nothing. */
+function checkStringRecord(value: unknown, what: string): void {
+  if (value === undefined) return
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw argTypeError(`${what} must be an object of strings, got ${value === null ? 'null' : typeof value}`)
+  for (const [k, v] of Object.entries(value))
+    if (typeof v !== 'string') throw argTypeError(`${what}[${JSON.stringify(k)}] must be a string, got ${typeof v}`)
+}
+
+/** The shape of `buildImage` options (the async and sync API share it). */
+export function checkBuildOptions(opts: BuildImageOptions, what: string): void {
+  checkObject(opts, what)
+  checkString(opts.context, `${what}: opts.context`)
+  checkString(opts.tag, `${what}: opts.tag`)
+  if (opts.dockerfile !== undefined) checkString(opts.dockerfile, `${what}: opts.dockerfile`)
+  checkStringRecord(opts.buildArgs, `${what}: opts.buildArgs`)
+  checkStringRecord(opts.labels, `${what}: opts.labels`)
+}
+
+/** The shape of `pullImage` options' `auth`: a non-empty username and a password, both strings. */
+export function checkAuth(auth: unknown, what: string): void {
+  if (auth === undefined) return
+  checkObject(auth, `${what}: opts.auth`)
+  const { username, password } = auth as { username?: unknown; password?: unknown }
+  if (typeof username !== 'string' || username === '')
+    throw argTypeError(`${what}: opts.auth.username must be a non-empty string: pass auth: { username, password }`)
+  if (typeof password !== 'string') throw argTypeError(`${what}: opts.auth.password must be a string`)
+}
+
 /**
  * Builds the Dockerfile of `context` into image `tag` through the engine's
  * build API; resolves with the image id. The context is streamed as a tar
@@ -85,9 +114,7 @@ async function withProgress<T extends NativeImageDone>(
  * `instruction` and `logTail`); an abort stops the build on the engine.
  */
 export async function buildImage(opts: BuildImageOptions): Promise<string> {
-  checkObject(opts, 'buildImage(opts)')
-  checkString(opts.context, 'buildImage(opts): opts.context')
-  checkString(opts.tag, 'buildImage(opts): opts.tag')
+  checkBuildOptions(opts, 'buildImage(opts)')
   const { context, dockerfile, tag, buildArgs, noCache, labels, socketPath } = opts
   const done = await withProgress('buildImage(opts)', opts, (token, onEvent) =>
     native.buildImage({ context, dockerfile, tag, buildArgs, noCache, labels, socketPath }, token, onEvent),
@@ -110,7 +137,7 @@ export async function buildProfile(name: string, opts: BuildProfileOptions = {})
 export async function pullImage(ref: string, opts: PullImageOptions = {}): Promise<string> {
   checkString(ref, 'pullImage(ref): ref')
   checkObject(opts, 'pullImage(ref, opts)')
-  if (opts.auth !== undefined) checkObject(opts.auth, 'pullImage(ref, opts): opts.auth')
+  checkAuth(opts.auth, 'pullImage(ref, opts)')
   const { auth, tlsVerify, socketPath } = opts
   const done = await withProgress('pullImage(ref, opts)', opts, (token, onEvent) =>
     native.pullImage(

@@ -48,6 +48,8 @@ export interface CreateOptions {
   network?: boolean
   /** Pull the image first: `'never'` (default), `'missing'` or `'always'`, as `docker run --pull`. */
   pull?: 'never' | 'missing' | 'always'
+  /** Stops the image pull (`pull: 'missing' | 'always'`): the call rejects with `AbortError`. */
+  signal?: AbortSignal
   /** Extra labels (keys starting with `pocket-dock.` are reserved). */
   labels?: Record<string, string>
   /** Most processes at once (default 1024, a fork-bomb guard); `Infinity` = no limit. */

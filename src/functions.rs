@@ -28,8 +28,11 @@ pub(crate) async fn engine(socket_path: Option<String>) -> core::Result<Arc<core
 pub fn create_container<'env>(
     env: &'env Env,
     opts: Option<NativeCreateOptions>,
+    cancel: Option<&crate::container::CancelToken>,
 ) -> Result<PromiseRaw<'env, NativeContainer>> {
-    promise(env, core::Container::create(create_options(opts)))
+    // The token stops the image pull (`signal` in TS).
+    let token = crate::container::CancelToken::token(cancel);
+    promise(env, core::Container::create_cancellable(create_options(opts), token))
 }
 #[napi]
 pub fn create_container_sync(env: &Env, opts: Option<NativeCreateOptions>) -> Result<NativeContainer> {

@@ -254,7 +254,11 @@ pub fn build_image<'env>(
     let (spec, socket) = build_spec(opts);
     let (token, emitter) = (CancelToken::token(cancel), Emitter::new(on_progress));
     let sink = emitter.sink();
-    let fut = async move { image::build::build(&*engine(socket).await?, spec, token, sink).await };
+    let fut = async move {
+        // The input is judged before the engine is reached.
+        let prepared = image::build::prepare(spec).await?;
+        image::build::run(&*engine(socket).await?, prepared, token, sink).await
+    };
     promise(env, emitter.finish(fut, |id| (Some(id), None)))
 }
 #[napi]
@@ -265,7 +269,8 @@ pub fn build_image_sync(
 ) -> Result<String> {
     let (spec, socket) = build_spec(opts);
     block_with_progress(env, on_progress, |sink| async move {
-        image::build::build(&*engine(socket).await?, spec, CancellationToken::new(), sink).await
+        let prepared = image::build::prepare(spec).await?;
+        image::build::run(&*engine(socket).await?, prepared, CancellationToken::new(), sink).await
     })
 }
 
@@ -285,10 +290,14 @@ fn pull_spec(o: Option<NativePullOptions>) -> (core::image::PullSpec, Option<Str
         tls_verify: None,
         socket_path: None,
     });
-    let auth = o.username.map(|username| core::image::Auth {
-        username,
-        password: o.password.unwrap_or_default(),
-    });
+    // A password without a username is refused by the core's check.
+    let auth = match (o.username, o.password) {
+        (None, None) => None,
+        (username, password) => Some(core::image::Auth {
+            username: username.unwrap_or_default(),
+            password: password.unwrap_or_default(),
+        }),
+    };
     (
         core::image::PullSpec {
             auth,
@@ -310,7 +319,10 @@ pub fn pull_image<'env>(
     let (spec, socket) = pull_spec(opts);
     let (token, emitter) = (CancelToken::token(cancel), Emitter::new(on_progress));
     let sink = emitter.sink();
-    let fut = async move { image::pull::pull(&*engine(socket).await?, &reference, spec, token, sink).await };
+    let fut = async move {
+        image::pull::check(&reference, &spec)?;
+        image::pull::pull(&*engine(socket).await?, &reference, spec, token, sink).await
+    };
     promise(env, emitter.finish(fut, |id| (Some(id), None)))
 }
 #[napi]
@@ -322,6 +334,7 @@ pub fn pull_image_sync(
 ) -> Result<String> {
     let (spec, socket) = pull_spec(opts);
     block_with_progress(env, on_progress, |sink| async move {
+        image::pull::check(&reference, &spec)?;
         image::pull::pull(
             &*engine(socket).await?,
             &reference,
@@ -378,6 +391,7 @@ pub fn list_images_sync(env: &Env, socket_path: Option<String>, all: Option<bool
 }
 
 async fn remove(reference: String, force: bool, socket_path: Option<String>) -> core::Result<()> {
+    image::check_remove(&reference)?;
     image::remove(&*engine(socket_path).await?, &reference, force).await
 }
 

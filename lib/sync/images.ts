@@ -7,6 +7,7 @@
 import * as native from '../../binding.js'
 import { argTypeError, callNativeSync } from '../errors'
 import { toImageInfo, toProgress } from '../convert'
+import { checkAuth, checkBuildOptions } from '../images'
 import { profileBuild } from '../profiles'
 import { checkFn, checkObject, checkString } from '../validate'
 import type {
@@ -39,9 +40,7 @@ function progressOf(opts: ProgressOptions, what: string): ((e: native.NativeProg
 }
 
 export function buildImage(opts: BuildImageOptions): string {
-  checkObject(opts, 'buildImage(opts)')
-  checkString(opts.context, 'buildImage(opts): opts.context')
-  checkString(opts.tag, 'buildImage(opts): opts.tag')
+  checkBuildOptions(opts, 'buildImage(opts)')
   const { context, dockerfile, tag, buildArgs, noCache, labels, socketPath } = opts
   const onEvent = progressOf(opts, 'buildImage(opts)')
   return callNativeSync(() =>
@@ -57,7 +56,7 @@ export function buildProfile(name: string, opts: BuildProfileOptions = {}): stri
 export function pullImage(ref: string, opts: PullImageOptions = {}): string {
   checkString(ref, 'pullImage(ref): ref')
   checkObject(opts, 'pullImage(ref, opts)')
-  if (opts.auth !== undefined) checkObject(opts.auth, 'pullImage(ref, opts): opts.auth')
+  checkAuth(opts.auth, 'pullImage(ref, opts)')
   const { auth, tlsVerify, socketPath } = opts
   const onEvent = progressOf(opts, 'pullImage(ref, opts)')
   return callNativeSync(() =>

@@ -7,7 +7,7 @@
  * process.
  */
 import * as native from '../../binding.js'
-import { callNativeSync } from '../errors'
+import { argTypeError, callNativeSync } from '../errors'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from '../types'
 import { toListItem } from '../convert'
 import { checkName, checkObject } from '../validate'
@@ -15,6 +15,10 @@ import { Container } from './container'
 
 export function createNewContainer(opts: CreateOptions = {}): Container {
   checkObject(opts, 'createNewContainer(opts)')
+  if (opts.signal !== undefined)
+    throw argTypeError(
+      'createNewContainer(opts): opts.signal cannot stop a blocking call; use the async API (pocket-dock) to abort',
+    )
   return new Container(
     callNativeSync(() => native.createContainerSync(opts as Parameters<typeof native.createContainerSync>[0])),
   )

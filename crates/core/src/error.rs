@@ -78,8 +78,9 @@ pub enum Error {
     },
 
     /// A pull could not be done: the registry is unreachable, refused the
-    /// credentials, or answered with an error.
-    #[error("pulling image {image} failed: {detail}. Without a reachable registry, move images as a tar: `exportImages()` on a machine that has them, `importImages()` here (CLI: `pocket-dock export` / `pocket-dock import`).")]
+    /// credentials, or answered with an error. `detail` says what to do (for
+    /// an unreachable registry: move images as a tar).
+    #[error("pulling image {image} failed: {detail}")]
     ImagePull { image: String, detail: String },
 
     /// An `AbortSignal` stopped the operation (becomes the JS `AbortError`).

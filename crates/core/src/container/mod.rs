@@ -76,6 +76,12 @@ impl Container {
     /// Creates and starts a container. Options are checked before the engine is
     /// contacted; if the container is created but fails to start, it is removed.
     pub async fn create(opts: CreateOptions) -> Result<Container> {
+        Container::create_cancellable(opts, CancellationToken::new()).await
+    }
+
+    /// [`Container::create`] whose image pull (`pull: 'missing' | 'always'`)
+    /// stops when `cancel` fires, with `Error::Aborted`.
+    pub async fn create_cancellable(opts: CreateOptions, cancel: CancellationToken) -> Result<Container> {
         let discovery = Discovery {
             explicit: opts.socket_path.clone(),
             project_socket: None,
@@ -89,8 +95,7 @@ impl Container {
             PullPolicy::Always => true,
         };
         if pull {
-            let never = CancellationToken::new();
-            image::pull::pull(&engine, &spec.image, Default::default(), never, |_| {}).await?;
+            image::pull::pull(&engine, &spec.image, Default::default(), cancel, |_| {}).await?;
         }
         let (id, reaper, kill_mode) = start_new(&engine, &spec).await?;
         Ok(Container {

@@ -4,14 +4,20 @@
 //! step and the log's last lines, and an abort into a dropped request (both
 //! engines then stop the build and remove its intermediate container; see
 //! `docs/engines.md`).
+//!
+//! [`prepare`] judges the input (tag, labels, build args, the context on a
+//! blocking thread) before any engine is reached; [`run`] builds. The id is
+//! the one the engine's stream names (`aux.ID`, or `Successfully built …`),
+//! never looked up by tag afterwards: two builds of one tag each get their own.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use bollard::query_parameters::BuildImageOptions;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::context::Context;
+use super::context::{Context, Findings};
 use super::progress::{OnProgress, Progress};
 use crate::engine::Engine;
 use crate::error::{Error, Op, Result};
@@ -20,6 +26,10 @@ use crate::validate::{check_image_ref, check_no_nul, invalid};
 
 /// Lines of build output kept for the error of a failed build.
 const LOG_TAIL_LINES: usize = 20;
+
+/// The longest log line, in bytes: output without newlines arrives in pieces
+/// of at most this size, so memory stays bounded whatever a step prints.
+pub const MAX_LINE: usize = 16 * 1024;
 
 /// What to build (the TS `buildImage` options).
 #[derive(Debug, Clone, Default)]
@@ -35,15 +45,17 @@ pub struct BuildSpec {
     pub labels: Vec<(String, String)>,
 }
 
-/// Checks `spec` (before any engine call), builds it and returns the image id
-/// (`sha256:…`).
-pub async fn build(
-    engine: &Engine,
+/// A build whose input was judged: the spec and its opened context.
+#[derive(Debug)]
+pub struct Prepared {
     spec: BuildSpec,
-    cancel: CancellationToken,
-    mut progress: impl OnProgress,
-) -> Result<String> {
-    check_image_ref(&spec.tag, "`tag`")?;
+    context: Context,
+}
+
+/// Checks `spec` and opens its context (on a blocking thread), before any
+/// engine call: every failure is bad input.
+pub async fn prepare(spec: BuildSpec) -> Result<Prepared> {
+    check_tag(&spec.tag)?;
     for (k, v) in &spec.build_args {
         if k.is_empty() || k.contains('=') {
             return Err(invalid(format!(
@@ -53,7 +65,53 @@ pub async fn build(
         check_no_nul(k, "a build arg name")?;
         check_no_nul(v, &format!("build arg {k:?}"))?;
     }
-    let context = Context::open(&spec.context, spec.dockerfile.as_deref())?;
+    for (k, v) in &spec.labels {
+        if k.is_empty() {
+            return Err(invalid("a build label key must not be empty"));
+        }
+        check_no_nul(k, "the build label key")?;
+        check_no_nul(v, &format!("the build label {k:?}"))?;
+        if k.starts_with("pocket-dock.") {
+            return Err(invalid(format!(
+                "the build label {k:?} is reserved: keys starting with `pocket-dock.` are pocket-dock's own; pick another key"
+            )));
+        }
+    }
+    let context = Context::open_blocking(spec.context.clone(), spec.dockerfile.clone()).await?;
+    Ok(Prepared { spec, context })
+}
+
+/// The tag of a build: a reference with a name and maybe a tag, no digest
+/// (a digest names content, which a build cannot promise).
+fn check_tag(tag: &str) -> Result<()> {
+    check_image_ref(tag, "`tag`")?;
+    if tag.contains('@') {
+        return Err(invalid(format!(
+            "`tag` {tag:?} holds a digest: a build names its image `name` or `name:tag`, the engine computes the digest"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks `spec` (before any engine call), builds it and returns the image id
+/// (`sha256:…`).
+pub async fn build(
+    engine: &Engine,
+    spec: BuildSpec,
+    cancel: CancellationToken,
+    progress: impl OnProgress,
+) -> Result<String> {
+    run(engine, prepare(spec).await?, cancel, progress).await
+}
+
+/// Builds a prepared spec and returns the image id (`sha256:…`).
+pub async fn run(
+    engine: &Engine,
+    prepared: Prepared,
+    cancel: CancellationToken,
+    mut progress: impl OnProgress,
+) -> Result<String> {
+    let Prepared { spec, context } = prepared;
     let mut image_labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
     image_labels.insert(labels::IMAGE.into(), "build".into());
     let options = BuildImageOptions {
@@ -66,21 +124,38 @@ pub async fn build(
         forcerm: true,
         ..Default::default()
     };
-    let body = bollard::body_try_stream(super::channel::receiver_stream(context.stream()));
+    let (chunks, findings) = context.stream();
+    let body = bollard::body_try_stream(super::channel::receiver_stream(chunks));
     let mut stream = engine.docker().build_image(options, None, Some(body));
     let mut log = BuildLog::default();
+    let mut built: Option<String> = None;
     let outcome = async {
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| log.failure(&spec.tag, engine_detail(e, &spec.tag)))?;
+            let info = match item {
+                Ok(info) => info,
+                Err(e) => {
+                    let detail = engine_detail(e, &spec.tag);
+                    return Err(log.failure(&spec.tag, context_detail(&findings, detail)));
+                }
+            };
+            if let Some(id) = info.aux.and_then(|a| a.id) {
+                built = Some(id);
+            }
             if let Some(text) = info.stream.as_deref() {
+                if let Some(short) = text.trim().strip_prefix("Successfully built ") {
+                    built.get_or_insert_with(|| short.trim().to_string());
+                }
                 log.feed(text, &mut progress);
             }
             if let Some(detail) = info.error_detail.and_then(|d| d.message) {
                 log.flush(&mut progress);
-                return Err(log.failure(&spec.tag, detail));
+                return Err(log.failure(&spec.tag, context_detail(&findings, detail)));
             }
         }
         log.flush(&mut progress);
+        if let Some(failure) = findings.lock().unwrap_or_else(|p| p.into_inner()).failure.clone() {
+            return Err(log.failure(&spec.tag, format!("the build context could not be sent: {failure}")));
+        }
         Ok(())
     };
     tokio::select! {
@@ -89,7 +164,33 @@ pub async fn build(
             return Err(Error::Aborted { operation: format!("building {}", spec.tag) });
         }
     }
-    super::local::image_id(engine, &spec.tag).await
+    match built {
+        Some(id) if id.starts_with("sha256:") => Ok(id),
+        // A short id from `Successfully built`: the engine completes it.
+        Some(short) => super::local::image_id(engine, &short).await,
+        None => super::local::image_id(engine, &spec.tag).await,
+    }
+}
+
+/// The detail of a failed build, with what the context writer met: a file it
+/// could not send, or (for an engine that fails without a word) the symlinks
+/// that point out of the context.
+fn context_detail(findings: &Arc<Mutex<Findings>>, detail: String) -> String {
+    let found = findings.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(failure) = &found.failure {
+        return format!("the build context could not be sent: {failure}");
+    }
+    if !detail.trim().is_empty() {
+        return detail;
+    }
+    if found.escaping_links.is_empty() {
+        "the engine refused the build without saying why: check the context for files it cannot take (special files, symlinks that point outside it)".into()
+    } else {
+        format!(
+            "the engine refused the build without saying why; the context holds symlinks that point outside it through `..` ({}), which Podman does not accept: remove them, make them absolute, or list them in .dockerignore",
+            found.escaping_links.join(", ")
+        )
+    }
 }
 
 /// An engine failure during a build: bad input the engine judged (an unknown
@@ -114,9 +215,23 @@ struct BuildLog {
 impl BuildLog {
     fn feed(&mut self, text: &str, progress: &mut impl FnMut(Progress)) {
         self.partial.push_str(text);
-        while let Some(i) = self.partial.find('\n') {
-            let line: String = self.partial.drain(..=i).collect();
-            self.line(line.trim_end(), progress);
+        loop {
+            match self.partial.find('\n') {
+                Some(i) if i <= MAX_LINE => {
+                    let line: String = self.partial.drain(..=i).collect();
+                    self.line(line.trim_end(), progress);
+                }
+                // Output without newlines: cut into lines of at most MAX_LINE bytes.
+                _ if self.partial.len() > MAX_LINE => {
+                    let mut cut = MAX_LINE;
+                    while !self.partial.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    let line: String = self.partial.drain(..cut).collect();
+                    self.line(&line, progress);
+                }
+                _ => break,
+            }
         }
     }
 
@@ -210,5 +325,29 @@ mod tests {
         assert_eq!((step, instruction.as_deref()), (Some(1), Some("RUN x")));
         assert_eq!(log_tail.len(), LOG_TAIL_LINES);
         assert_eq!(log_tail.last().map(String::as_str), Some("no newline"));
+    }
+
+    #[test]
+    fn output_without_newlines_is_cut_into_bounded_lines() {
+        let mut log = BuildLog::default();
+        let mut sizes = Vec::new();
+        let mut sink = |p: Progress| {
+            if let Progress::Log { text } = p {
+                sizes.push(text.len());
+            }
+        };
+        for _ in 0..100 {
+            log.feed(&"é".repeat(1000), &mut sink);
+        }
+        log.feed("\n", &mut sink);
+        log.flush(&mut sink);
+        assert!(sizes.iter().all(|n| *n <= MAX_LINE), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 200_000);
+    }
+
+    #[test]
+    fn a_digest_is_no_build_tag() {
+        assert!(check_tag("x:1").is_ok());
+        assert!(check_tag(&format!("x@sha256:{}", "a".repeat(64))).is_err());
     }
 }

@@ -11,10 +11,22 @@
 //! the docker CLI does, a `<dockerfile>.dockerignore` next to the Dockerfile
 //! takes precedence over the root `.dockerignore`, files are sent as owned by
 //! root, sockets are skipped, and symlinks are sent as links (never followed).
+//! A Dockerfile inside an excluded directory is sent all the same, and names
+//! are sent byte for byte (a name that is not UTF-8 stays as it is).
+//!
+//! The ignore file is opened without following a link and without blocking,
+//! and refused unless the handle is a regular file (a FIFO would block the
+//! reader forever). Each file is sent with the size its open handle reports:
+//! bytes it gained after that are cut, and a file that shrank ends the stream
+//! with an error naming it, so the tar is never corrupt.
 
+use std::ffi::OsString;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use globset::{GlobBuilder, GlobMatcher};
@@ -138,10 +150,62 @@ pub struct Context {
     ignore: Ignore,
 }
 
+/// What the tar writer met on its way, for the build's error: the failure
+/// that ended the stream, and the relative symlinks that point out of the
+/// context through `..` (which Podman refuses without saying why).
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub failure: Option<String>,
+    pub escaping_links: Vec<String>,
+}
+
+/// Opens the ignore file without following a link and without blocking, and
+/// reads it only if the handle is a regular file. `None`: there is none.
+fn read_ignore_file(path: &Path) -> Result<Option<String>> {
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(invalid(format!(
+                "{} is a symlink, not a regular file: make it a plain file",
+                path.display()
+            )))
+        }
+        Err(e) => return Err(invalid(format!("{} cannot be read: {e}", path.display()))),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| invalid(format!("{} cannot be read: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(invalid(format!(
+            "{} is not a regular file (a FIFO, device or directory): make it a plain file, or remove it",
+            path.display()
+        )));
+    }
+    let mut text = String::new();
+    (&file)
+        .read_to_string(&mut text)
+        .map_err(|e| invalid(format!("{} cannot be read: {e}", path.display())))?;
+    Ok(Some(text))
+}
+
 impl Context {
+    /// [`Context::open`] on a blocking thread: the checks touch the file
+    /// system, which must not hold up the runtime.
+    pub async fn open_blocking(dir: String, dockerfile: Option<String>) -> Result<Context> {
+        tokio::task::spawn_blocking(move || Context::open(&dir, dockerfile.as_deref()))
+            .await
+            .map_err(|e| invalid(format!("the build context {e}")))?
+    }
+
     /// Checks `dir` and `dockerfile` (default `Dockerfile`, relative to `dir`
     /// or absolute inside it) before anything is sent, and reads the ignore
     /// file. Every failure is bad input: a `TypeError` naming the path.
+    /// Blocking: call it from [`Context::open_blocking`] in async code.
     pub fn open(dir: &str, dockerfile: Option<&str>) -> Result<Context> {
         let meta = fs::metadata(dir).map_err(|e| invalid(format!("the build context {dir:?} cannot be read: {e}")))?;
         if !meta.is_dir() {
@@ -174,15 +238,14 @@ impl Context {
             .join("/");
         // `<dockerfile>.dockerignore` beside the Dockerfile wins over the root one.
         let specific = PathBuf::from(format!("{}.dockerignore", file.display()));
-        let ignore_file = if specific.is_file() {
+        let ignore_file = if fs::symlink_metadata(&specific).is_ok() {
             specific
         } else {
             root.join(".dockerignore")
         };
-        let ignore = match fs::read_to_string(&ignore_file) {
-            Ok(text) => Ignore::parse(&text, &ignore_file.display().to_string())?,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ignore::default(),
-            Err(e) => return Err(invalid(format!("{} cannot be read: {e}", ignore_file.display()))),
+        let ignore = match read_ignore_file(&ignore_file)? {
+            Some(text) => Ignore::parse(&text, &ignore_file.display().to_string())?,
+            None => Ignore::default(),
         };
         Ok(Context {
             root,
@@ -197,65 +260,156 @@ impl Context {
     }
 
     /// Starts writing the context as a tar on a blocking thread and returns
-    /// its chunks as they are made. A file that cannot be read ends the
-    /// stream with an error naming it.
-    pub fn stream(self) -> mpsc::Receiver<io::Result<Bytes>> {
+    /// its chunks as they are made, and what the writer meets on its way. A
+    /// file that cannot be read (or shrank) ends the stream with an error
+    /// naming it, recorded in the findings before the stream sees it.
+    pub fn stream(self) -> (mpsc::Receiver<io::Result<Bytes>>, Arc<Mutex<Findings>>) {
         let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+        let findings = Arc::new(Mutex::new(Findings::default()));
+        let found = findings.clone();
         tokio::task::spawn_blocking(move || {
             let mut writer = ChunkWriter {
                 tx: tx.clone(),
                 buf: Vec::with_capacity(CHUNK),
             };
-            let written = self.write_tar(&mut writer).and_then(|()| writer.flush());
+            let written = self.write_tar(&mut writer, &found).and_then(|()| writer.flush());
             if let Err(e) = written {
+                if e.kind() != io::ErrorKind::BrokenPipe {
+                    found.lock().unwrap_or_else(|p| p.into_inner()).failure = Some(e.to_string());
+                }
                 let _ = tx.blocking_send(Err(e));
             }
         });
-        rx
+        (rx, findings)
     }
 
-    fn write_tar(&self, out: &mut ChunkWriter) -> io::Result<()> {
+    fn write_tar(&self, out: &mut ChunkWriter, found: &Mutex<Findings>) -> io::Result<()> {
         let mut builder = tar::Builder::new(out);
-        self.append_dir(&mut builder, &self.root, "")?;
+        self.append_dir(&mut builder, &self.root, "", Path::new(""), found)?;
         builder.finish()
     }
 
-    fn append_dir(&self, b: &mut tar::Builder<&mut ChunkWriter>, dir: &Path, rel: &str) -> io::Result<()> {
+    /// Whether `dir_rel` holds the Dockerfile, which is sent even when an
+    /// excluded directory holds it.
+    fn holds_dockerfile(&self, dir_rel: &str) -> bool {
+        self.dockerfile.starts_with(&format!("{dir_rel}/"))
+    }
+
+    /// `rel` is the path as text (lossy, for matching); `raw` the same path
+    /// byte for byte, as it goes into the tar.
+    fn append_dir(
+        &self,
+        b: &mut tar::Builder<&mut ChunkWriter>,
+        dir: &Path,
+        rel: &str,
+        raw: &Path,
+        found: &Mutex<Findings>,
+    ) -> io::Result<()> {
         let mut entries = fs::read_dir(dir)
             .map_err(|e| named(dir, e))?
             .collect::<io::Result<Vec<_>>>()
             .map_err(|e| named(dir, e))?;
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
+            let file_name = entry.file_name();
+            let name = file_name.to_string_lossy();
             let child_rel = if rel.is_empty() {
                 name.to_string()
             } else {
                 format!("{rel}/{name}")
             };
+            let child_raw = raw.join(&file_name);
             let path = entry.path();
             let meta = fs::symlink_metadata(&path).map_err(|e| named(&path, e))?;
             let always = child_rel == self.dockerfile || child_rel == ".dockerignore";
             let excluded = !always && self.ignore.excludes(&child_rel);
             if meta.is_dir() {
                 if !excluded {
-                    append_entry(b, &path, &child_rel, &meta)?;
+                    append_entry(b, &path, &child_raw, &meta)?;
                 }
-                if !excluded || self.ignore.may_reinclude_under(&child_rel) {
-                    self.append_dir(b, &path, &child_rel)?;
+                if !excluded || self.ignore.may_reinclude_under(&child_rel) || self.holds_dockerfile(&child_rel) {
+                    self.append_dir(b, &path, &child_rel, &child_raw, found)?;
                 }
             } else if !excluded {
-                append_entry(b, &path, &child_rel, &meta)?;
+                if meta.file_type().is_symlink() {
+                    if let Ok(target) = fs::read_link(&path) {
+                        if escapes(&child_raw, &target) {
+                            found
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .escaping_links
+                                .push(format!("{child_rel} -> {}", target.display()));
+                        }
+                    }
+                }
+                append_entry(b, &path, &child_raw, &meta)?;
             }
         }
         Ok(())
     }
 }
 
+/// Whether a relative symlink at `link` (relative to the context root) points
+/// above the root through `..`, read lexically as the engine reads it.
+fn escapes(link: &Path, target: &Path) -> bool {
+    if target.is_absolute() {
+        return false;
+    }
+    let mut depth = link.components().count() as i64 - 1;
+    for c in target.components() {
+        match c {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
+}
+
+/// A file's bytes, exactly `left` of them: more are cut, fewer are an error
+/// naming the file (the tar header already promised that many).
+struct Exact<'a> {
+    file: fs::File,
+    left: u64,
+    size: u64,
+    path: &'a Path,
+}
+
+impl Read for Exact<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Ok(0);
+        }
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.file.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{} shrank while it was sent ({} of {} bytes): leave it alone during the build, or list it in .dockerignore",
+                    self.path.display(),
+                    self.size - self.left,
+                    self.size
+                ),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// One entry, owned by root as the docker CLI sends it, with its mode and
-/// mtime; a symlink as a link, a socket not at all.
-fn append_entry(b: &mut tar::Builder<&mut ChunkWriter>, path: &Path, rel: &str, meta: &fs::Metadata) -> io::Result<()> {
+/// mtime; a symlink as a link, a socket not at all. `rel` goes into the tar
+/// byte for byte.
+fn append_entry(
+    b: &mut tar::Builder<&mut ChunkWriter>,
+    path: &Path,
+    rel: &Path,
+    meta: &fs::Metadata,
+) -> io::Result<()> {
     use std::os::unix::fs::FileTypeExt;
     let kind = meta.file_type();
     if kind.is_socket() {
@@ -271,15 +425,43 @@ fn append_entry(b: &mut tar::Builder<&mut ChunkWriter>, path: &Path, rel: &str, 
         header.set_size(0);
         b.append_link(&mut header, rel, target).map_err(|e| named(path, e))
     } else if kind.is_file() {
-        let file = fs::File::open(path).map_err(|e| named(path, e))?;
-        b.append_data(&mut header, rel, file).map_err(|e| named(path, e))
+        // Without blocking (a file swapped for a FIFO since the walk saw it),
+        // and sized by the handle, which is what is read.
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| named(path, e))?;
+        let now = file.metadata().map_err(|e| named(path, e))?;
+        if !now.is_file() {
+            return Err(io::Error::other(format!(
+                "{} changed into a special file while the context was sent",
+                path.display()
+            )));
+        }
+        header.set_size(now.len());
+        let data = Exact {
+            file,
+            left: now.len(),
+            size: now.len(),
+            path,
+        };
+        b.append_data(&mut header, rel, data).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                e
+            } else {
+                named(path, e)
+            }
+        })
     } else {
         // Directories, FIFOs and devices: the header says it all.
         header.set_size(0);
         let rel = if kind.is_dir() {
-            format!("{rel}/")
+            let mut bytes = rel.as_os_str().as_bytes().to_vec();
+            bytes.push(b'/');
+            PathBuf::from(OsString::from_vec(bytes))
         } else {
-            rel.to_string()
+            rel.to_path_buf()
         };
         b.append_data(&mut header, rel, io::empty()).map_err(|e| named(path, e))
     }
@@ -365,6 +547,15 @@ mod tests {
         assert!(i.excludes("secret/key"));
         assert!(i.excludes("b1.bin"));
         assert!(!i.excludes("a1.bin"));
+    }
+
+    #[test]
+    fn links_that_climb_out_of_the_root_are_recognised() {
+        assert!(escapes(Path::new("sub/out"), Path::new("../../etc/passwd")));
+        assert!(escapes(Path::new("top"), Path::new("../x")));
+        assert!(!escapes(Path::new("sub/in"), Path::new("../x")));
+        assert!(!escapes(Path::new("abs"), Path::new("/etc/passwd")));
+        assert!(escapes(Path::new("a/b"), Path::new("c/../../../x")));
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub mod pull;
 
 pub use build::BuildSpec;
 pub use channel::receiver_stream;
-pub use local::{exists, image_id, list, normalize_id, remove, ImageInfo};
+pub use local::{check_remove, exists, image_id, list, normalize_id, remove, ImageInfo};
 pub use progress::Progress;
 pub use pull::{Auth, PullSpec};
 pub use tokio_util::sync::CancellationToken;

@@ -8,6 +8,12 @@
 //! (`/libpod/images/pull`), which takes `tlsVerify` per request: off for a
 //! loopback registry (as Docker does it), or when the caller says so. It
 //! reports a status per blob, without byte counts. See `docs/engines.md`.
+//!
+//! A registry that takes the connection and never answers leaves Podman
+//! waiting forever after `Trying to pull …`; Docker gives up by itself. So
+//! Podman's pull has a deadline, [`SILENT_REGISTRY`] without a word after
+//! that line. Once a blob is being copied there is no deadline (Podman says
+//! nothing while it downloads a big layer).
 
 use base64::Engine as _;
 use bollard::auth::DockerCredentials;
@@ -15,10 +21,20 @@ use bollard::query_parameters::CreateImageOptions;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
+use super::local::{encode, split_reference};
 use super::progress::{OnProgress, Progress};
 use crate::engine::{Engine, EngineKind};
 use crate::error::{Error, Op, Result};
-use crate::validate::check_image_ref;
+use crate::validate::{check_image_ref, invalid};
+
+/// How long Podman's pull may wait for the registry's first answer.
+pub const SILENT_REGISTRY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The longest line of a pull's stream kept, in bytes: a longer one is dropped.
+const MAX_PULL_LINE: usize = 64 * 1024;
+
+/// What to do without a reachable registry.
+const OFFLINE_HINT: &str = ". Without a reachable registry, move images as a tar: `exportImages()` on a machine that has them, `importImages()` here (CLI: `pocket-dock export` / `pocket-dock import`)";
 
 /// Registry credentials for one pull.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +51,19 @@ pub struct PullSpec {
     pub tls_verify: Option<bool>,
 }
 
+/// Judges a pull's input, before any engine is reached.
+pub fn check(reference: &str, spec: &PullSpec) -> Result<()> {
+    check_image_ref(reference, "the image reference")?;
+    if let Some(auth) = &spec.auth {
+        if auth.username.is_empty() {
+            return Err(invalid(
+                "`auth.username` must be a non-empty string: pass `auth: { username, password }`",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Pulls `reference` (`name`, `name:tag`, `registry/name@sha256:…`) and
 /// returns the image id (`sha256:…`).
 pub async fn pull(
@@ -44,7 +73,7 @@ pub async fn pull(
     cancel: CancellationToken,
     mut progress: impl OnProgress,
 ) -> Result<String> {
-    check_image_ref(reference, "the image reference")?;
+    check(reference, &spec)?;
     let (repo, tag) = split_reference(reference);
     let full = format!("{repo}{}{tag}", if tag.starts_with("sha256:") { "@" } else { ":" });
     let pulled = async {
@@ -126,26 +155,86 @@ async fn pull_podman(
             other => other,
         })?;
     let mut body = response.into_body();
-    let mut partial = Vec::new();
-    while let Some(frame) = body.frame().await {
+    let mut lines = Lines::default();
+    // Until the registry has said something, the pull has a deadline.
+    let mut waiting = true;
+    loop {
+        let next = if waiting {
+            match tokio::time::timeout(SILENT_REGISTRY, body.frame()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    return Err(classify(
+                        reference,
+                        format!(
+                            "the registry {} did not answer within {} s: is it up, and is this its address?",
+                            registry_of(full),
+                            SILENT_REGISTRY.as_secs()
+                        ),
+                        spec,
+                    ))
+                }
+            }
+        } else {
+            body.frame().await
+        };
+        let Some(frame) = next else { break };
         let frame = frame.map_err(|e| Error::SocketCommunication {
             detail: format!("the pull's answer broke off: {e}"),
         })?;
         let Some(data) = frame.data_ref() else { continue };
-        partial.extend_from_slice(data);
-        while let Some(i) = partial.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = partial.drain(..=i).collect();
+        for line in lines.push(data) {
             if let Some(event) = podman_line(&line).map_err(|detail| classify(reference, detail, spec))? {
+                if !matches!(&event, Progress::Layer { status, .. } if status.starts_with("Trying to pull")) {
+                    waiting = false;
+                }
                 progress(event);
             }
         }
     }
+    let partial = lines.rest();
     match podman_line(&partial) {
         Ok(Some(event)) => progress(event),
         Ok(None) => {}
         Err(detail) => return Err(classify(reference, detail, spec)),
     }
     Ok(())
+}
+
+/// A byte stream cut into lines; a line longer than [`MAX_PULL_LINE`] is
+/// dropped whole, so memory stays bounded whatever the engine sends.
+#[derive(Debug, Default)]
+struct Lines {
+    partial: Vec<u8>,
+    /// A line was too long and is dropped up to its newline.
+    skipping: bool,
+}
+
+impl Lines {
+    /// The complete lines `data` ends.
+    fn push(&mut self, data: &[u8]) -> Vec<Vec<u8>> {
+        let mut done = Vec::new();
+        self.partial.extend_from_slice(data);
+        while let Some(i) = self.partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=i).collect();
+            if !std::mem::take(&mut self.skipping) {
+                done.push(line);
+            }
+        }
+        if self.partial.len() > MAX_PULL_LINE {
+            self.partial.clear();
+            self.skipping = true;
+        }
+        done
+    }
+
+    /// What is left after the last newline (nothing if it was too long).
+    fn rest(self) -> Vec<u8> {
+        if self.skipping {
+            Vec::new()
+        } else {
+            self.partial
+        }
+    }
 }
 
 /// One line of Podman's pull stream: `{"stream":"Copying blob sha256:…\n"}`,
@@ -218,6 +307,7 @@ fn classify(reference: &str, detail: String, spec: &PullSpec) -> Error {
     }
     let hint = if lower.contains("unauthorized")
         || lower.contains("authentication required")
+        || lower.contains("no basic auth credentials")
         || lower.contains("denied")
     {
         if spec.auth.is_some() {
@@ -227,6 +317,8 @@ fn classify(reference: &str, detail: String, spec: &PullSpec) -> Error {
         }
     } else if lower.contains("http response to https client") {
         " (the registry speaks plain HTTP: pass `tlsVerify: false`; Docker also needs it in the daemon's `insecure-registries`)"
+    } else if unreachable(&lower) {
+        OFFLINE_HINT
     } else {
         ""
     };
@@ -236,20 +328,24 @@ fn classify(reference: &str, detail: String, spec: &PullSpec) -> Error {
     }
 }
 
-/// `reference` → (repository, tag or digest); no tag means `latest`, as the
-/// docker CLI does (an empty tag would make Docker pull every tag).
-pub(crate) fn split_reference(reference: &str) -> (String, String) {
-    if let Some((repo, digest)) = reference.split_once('@') {
-        return (repo.to_string(), digest.to_string());
-    }
-    let slash = reference.rfind('/').map_or(0, |i| i + 1);
-    match reference[slash..].rfind(':') {
-        Some(i) => (
-            reference[..slash + i].to_string(),
-            reference[slash + i + 1..].to_string(),
-        ),
-        None => (reference.to_string(), "latest".to_string()),
-    }
+/// Whether an engine's pull error says the registry could not be reached.
+fn unreachable(lower: &str) -> bool {
+    [
+        "connection refused",
+        "no such host",
+        "network is unreachable",
+        "no route to host",
+        "i/o timeout",
+        "timeout",
+        "timed out",
+        "did not answer",
+        "connection reset",
+        "eof",
+        "dial tcp",
+        "server misbehaving",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
 }
 
 /// The registry host of a repository, as the engines read it: the first
@@ -276,17 +372,6 @@ pub(crate) fn is_loopback(host: &str) -> bool {
         })
     };
     name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Percent-encodes a query value (references hold `:`, `/` and `@`).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -342,6 +427,16 @@ mod tests {
     }
 
     #[test]
+    fn pull_stream_lines_are_bounded() {
+        let mut lines = Lines::default();
+        assert_eq!(lines.push(b"a\nb"), vec![b"a\n".to_vec()]);
+        assert!(lines.push(&vec![b'x'; MAX_PULL_LINE + 10]).is_empty());
+        assert!(lines.partial.is_empty(), "the long line is not kept");
+        assert_eq!(lines.push(b"xx\nc\nd"), vec![b"c\n".to_vec()]);
+        assert_eq!(lines.rest(), b"d".to_vec());
+    }
+
+    #[test]
     fn registry_refusals_are_classified() {
         let spec = PullSpec::default();
         assert_eq!(
@@ -357,5 +452,8 @@ mod tests {
             &spec,
         );
         assert!(down.to_string().contains("importImages"), "{down}");
+        let docker_auth = classify("x", "Head \"…\": no basic auth credentials".into(), &spec);
+        assert!(docker_auth.to_string().contains("pass `auth"), "{docker_auth}");
+        assert!(!auth.to_string().contains("importImages"), "{auth}");
     }
 }
