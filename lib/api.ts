@@ -1,6 +1,7 @@
 import * as native from '../binding.js'
 import { AsyncContainer } from './container'
 import { callNative } from './errors'
+import { engineAddress } from './host'
 import { checkName, checkObject } from './validate'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from './types'
 import { toListItem } from './convert'
@@ -13,7 +14,11 @@ import { toListItem } from './convert'
  */
 export async function createNewContainer(opts: CreateOptions = {}): Promise<AsyncContainer> {
   checkObject(opts, 'createNewContainer(opts)')
-  const created = await callNative(() => native.createContainer(opts as Parameters<typeof native.createContainer>[0]))
+  const created = await callNative(() =>
+    native.createContainer({ ...opts, socketPath: engineAddress(opts) } as Parameters<
+      typeof native.createContainer
+    >[0]),
+  )
   return new AsyncContainer(created)
 }
 
@@ -26,13 +31,13 @@ export async function createNewContainer(opts: CreateOptions = {}): Promise<Asyn
 export async function resumeContainer(name: string, opts: ResumeOptions = {}): Promise<AsyncContainer> {
   checkName(name, 'resumeContainer')
   checkObject(opts, 'resumeContainer(name, opts)')
-  return new AsyncContainer(await callNative(() => native.resumeContainer(name, opts.socketPath, opts.timeout)))
+  return new AsyncContainer(await callNative(() => native.resumeContainer(name, engineAddress(opts), opts.timeout)))
 }
 
 /** The containers pocket-dock manages (running or not), of one project if given; never anyone else's. */
 export async function listContainers(opts: ProjectOptions = {}): Promise<ContainerListItem[]> {
   checkObject(opts, 'listContainers(opts)')
-  const items = await callNative(() => native.listContainers(opts.socketPath, opts.project))
+  const items = await callNative(() => native.listContainers(engineAddress(opts), opts.project))
   return items.map(toListItem)
 }
 
@@ -40,14 +45,14 @@ export async function listContainers(opts: ProjectOptions = {}): Promise<Contain
 export async function stopContainer(name: string, opts: SocketOptions = {}): Promise<void> {
   checkName(name, 'stopContainer')
   checkObject(opts, 'stopContainer(name, opts)')
-  await callNative(() => native.stopContainer(name, opts.socketPath))
+  await callNative(() => native.stopContainer(name, engineAddress(opts)))
 }
 
 /** Removes the managed container `name`, running or not, persistent or not. */
 export async function destroyContainer(name: string, opts: SocketOptions = {}): Promise<void> {
   checkName(name, 'destroyContainer')
   checkObject(opts, 'destroyContainer(name, opts)')
-  await callNative(() => native.destroyContainer(name, opts.socketPath))
+  await callNative(() => native.destroyContainer(name, engineAddress(opts)))
 }
 
 /**
@@ -56,5 +61,5 @@ export async function destroyContainer(name: string, opts: SocketOptions = {}): 
  */
 export async function prune(opts: ProjectOptions = {}): Promise<number> {
   checkObject(opts, 'prune(opts)')
-  return callNative(() => native.prune(opts.socketPath, opts.project))
+  return callNative(() => native.prune(engineAddress(opts), opts.project))
 }

@@ -8,4 +8,5 @@ export { AsyncContainer, type ExitCallback, type OutputCallback } from './contai
 export { AsyncExecStream } from './exec-stream'
 export { AsyncProcess } from './process'
 export { AsyncSession } from './session'
+export { engines, ping } from './engines'
 export * from './shared-exports'

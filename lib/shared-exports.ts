@@ -13,6 +13,7 @@ export {
   ContainerGone,
   ContainerNotFound,
   ContainerNotRunning,
+  EngineConnectionError,
   FileNotFound,
   ImageBuildError,
   ImagePullError,
@@ -34,6 +35,7 @@ export type {
   ContainerInfo,
   ContainerListItem,
   CreateOptions,
+  EngineStatus,
   ExportImagesOptions,
   ImageInfo,
   ListImagesOptions,
@@ -49,4 +51,5 @@ export type {
   RunOptions,
   ShutdownOptions,
   SocketOptions,
+  TlsOptions,
 } from './types'
