@@ -10,8 +10,8 @@
 //!
 //! Connecting costs one `/_ping`: its headers (`Api-Version`, `Server`,
 //! `Libpod-Api-Version`) say which engine and API version answer. `/version`
-//! (about half a second on Podman) is asked only once, lazily, when the
-//! architecture is needed.
+//! (about half a second on Podman) is asked only once, lazily, when a remote
+//! engine's architecture is needed; a local Linux socket's is this machine's.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -128,6 +128,16 @@ impl Engine {
     pub async fn arch(&self) -> String {
         self.arch
             .get_or_init(|| async {
+                // A Unix socket on Linux is an engine on this very kernel:
+                // its architecture is ours, and /version (about half a
+                // second on Podman) need not be asked.
+                if cfg!(target_os = "linux") && matches!(self.dialer.endpoint(), Endpoint::Unix { .. }) {
+                    return match std::env::consts::ARCH {
+                        "x86_64" => "amd64".to_string(),
+                        "aarch64" => "arm64".to_string(),
+                        other => other.to_string(),
+                    };
+                }
                 let asked =
                     tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), self.docker.version()).await;
                 match asked {
@@ -725,6 +735,7 @@ mod tests {
         c.iter().map(|c| c.path.as_str()).collect()
     }
 
+    #[cfg(not(windows))]
     #[test]
     fn discovery_order_follows_the_spec() {
         let c = candidates(
@@ -750,6 +761,7 @@ mod tests {
         assert!(paths(&c).contains(&"/home/u/.docker/run/docker.sock"));
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn nothing_answering_lists_every_place_tried() {
         let dir = std::env::temp_dir().join(format!("pd-engine-test-{}", std::process::id()));
@@ -783,6 +795,7 @@ mod tests {
         );
     }
 
+    #[cfg(not(windows))]
     #[test]
     fn remote_docker_host_is_a_candidate_and_duplicates_collapse() {
         let c = candidates(

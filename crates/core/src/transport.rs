@@ -10,8 +10,8 @@
 //!
 //! Two choices measured on the TLS and SSH set-ups of `scripts/start-remote.sh`:
 //! TLS session resumption is off (an OpenSSL front that checks client
-//! certificates, like socat's, refuses resumed sessions), and one spare SSH
-//! connection is kept started, since every exec needs a connection of its own
+//! certificates, like socat's, refuses resumed sessions), and spare SSH
+//! connections are kept started, since every exec needs a connection of its own
 //! (it is hijacked) and an SSH handshake costs hundreds of milliseconds.
 
 use std::future::Future;
@@ -32,6 +32,12 @@ use crate::endpoint::{Endpoint, TlsFiles};
 
 /// How long establishing one connection (TCP, TLS handshake, SSH start) may take.
 const DIAL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// SSH connections kept started ahead of need. Every exec takes a connection
+/// out of the pool for good (its stream is hijacked), so each `run` costs one
+/// fresh connection (one login, counted in sshd's log); two spares keep one
+/// ready while the next is still logging in, for commands in quick succession.
+const SSH_SPARES: usize = 2;
 
 /// How much of an `ssh` client's stderr is kept to explain a failure.
 const SSH_STDERR_CAP: usize = 4096;
@@ -151,7 +157,7 @@ struct SshTarget {
     /// The `ssh` program and its arguments up to the destination.
     argv: Vec<String>,
     /// One child started ahead of need: see the module docs.
-    spare: Mutex<Option<(SshStream, Arc<Mutex<String>>)>>,
+    spare: Mutex<Vec<(SshStream, Arc<Mutex<String>>)>>,
 }
 
 enum Target {
@@ -208,7 +214,7 @@ impl Dialer {
                 socket,
             } => Target::Ssh(Box::new(SshTarget {
                 argv: ssh_argv(user.as_deref(), host, *port, socket.as_deref()),
-                spare: Mutex::new(None),
+                spare: Mutex::new(Vec::new()),
             })),
         };
         Ok(Dialer {
@@ -258,22 +264,27 @@ impl Dialer {
                 }
             }
             Target::Ssh(ssh) => {
-                let taken = ssh.spare.lock().expect("ssh spare poisoned").take();
-                // A spare that died while waiting (the server dropped it) is
-                // replaced by a fresh child.
-                let alive = match taken {
-                    Some((mut s, e)) => match s.child.try_wait()? {
-                        None => Some((s, e)),
-                        Some(_) => None,
-                    },
-                    None => None,
-                };
+                // Spares that died while waiting (the server dropped them)
+                // are skipped; without a live one, a fresh child.
+                let mut alive = None;
+                loop {
+                    let taken = ssh.spare.lock().expect("ssh spare poisoned").pop();
+                    let Some((mut s, e)) = taken else { break };
+                    if s.child.try_wait()?.is_none() {
+                        alive = Some((s, e));
+                        break;
+                    }
+                }
                 let (stream, stderr) = match alive {
                     Some(s) => s,
                     None => spawn_ssh(&ssh.argv)?,
                 };
-                if let Ok(next) = spawn_ssh(&ssh.argv) {
-                    *ssh.spare.lock().expect("ssh spare poisoned") = Some(next);
+                let missing = SSH_SPARES.saturating_sub(ssh.spare.lock().expect("ssh spare poisoned").len());
+                for _ in 0..missing {
+                    match spawn_ssh(&ssh.argv) {
+                        Ok(next) => ssh.spare.lock().expect("ssh spare poisoned").insert(0, next),
+                        Err(_) => break,
+                    }
                 }
                 Ok(Conn {
                     io: Box::new(stream),
