@@ -75,6 +75,9 @@ pub struct Engine {
     /// Where discovery found it (`host`, `DOCKER_HOST`, `Docker context "x"`, …).
     source: String,
     dialer: Arc<Dialer>,
+    /// A pooled client for the raw requests bollard cannot make or read,
+    /// over the same dialer (a fresh connection each would be an SSH login each).
+    raw: transport::RawClient,
     kind: EngineKind,
     api_version: String,
     engine_version: String,
@@ -257,7 +260,7 @@ impl Engine {
             .unwrap_or_else(|_| Err(self.timed_out()))
     }
 
-    /// Sends a bodiless request on a connection of its own and returns the
+    /// Sends a bodiless request (on a pooled connection) and returns the
     /// response once its headers arrive, its body left to stream (Podman's
     /// own pull endpoint, which bollard does not speak). A failure status is
     /// read whole and mapped for `op`.
@@ -271,14 +274,9 @@ impl Engine {
         use http_body_util::BodyExt;
         let io = |err: std::io::Error| self.io_error(err);
         let exchange = async {
-            let stream = self.dialer.dial().await.map_err(io)?;
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .map_err(|e| io(std::io::Error::other(e)))?;
-            tokio::spawn(conn);
             let mut request = hyper::Request::builder()
                 .method(method)
-                .uri(path_and_query)
+                .uri(format!("http://pocket-dock{path_and_query}"))
                 .header(hyper::header::HOST, "pocket-dock");
             for (k, v) in headers {
                 request = request.header(*k, *v);
@@ -286,8 +284,8 @@ impl Engine {
             let request = request
                 .body(http_body_util::Empty::<bytes::Bytes>::new())
                 .map_err(|e| io(std::io::Error::other(e)))?;
-            sender
-                .send_request(request)
+            self.raw
+                .request(request)
                 .await
                 .map_err(|e| io(std::io::Error::other(e)))
         };
@@ -541,6 +539,7 @@ async fn connect_host(spec: &str, source: &str) -> Result<Arc<Engine>> {
     let engine = Arc::new(Engine {
         socket_path: spec.to_string(),
         source: source.to_string(),
+        raw: transport::raw_client(dialer.clone()),
         dialer,
         kind: headers.kind,
         api_version: headers.api_version,
@@ -561,16 +560,19 @@ async fn ping_headers(dialer: &Dialer) -> std::result::Result<PingHeaders, PingF
     let exchange = async {
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(conn)).await?;
-        tokio::spawn(connection);
+        // Driven without shutdown, so the connection comes back once the
+        // exchange is over, for the first real request.
+        let driver = tokio::spawn(connection.without_shutdown());
         let request = hyper::Request::builder()
             .method("GET")
             .uri("/_ping")
             .header(hyper::header::HOST, "pocket-dock")
             .body(http_body_util::Empty::<bytes::Bytes>::new())
             .expect("a static request is valid");
-        sender.send_request(request).await
+        let response = sender.send_request(request).await?;
+        Ok::<_, hyper::Error>((response, sender, driver))
     };
-    let response = match exchange.await {
+    let (response, sender, driver) = match exchange.await {
         Ok(r) => r,
         Err(e) => {
             let text = transport::ssh_stderr_of(&stderr).await;
@@ -602,6 +604,20 @@ async fn ping_headers(dialer: &Dialer) -> std::result::Result<PingHeaders, PingF
         .split_once('/')
         .map(|(_, v)| v.split_whitespace().next().unwrap_or("").to_string())
         .unwrap_or_default();
+    // The body is "OK"; once read and the sender gone, the connection is
+    // idle and clean, and the dialer keeps it.
+    {
+        use http_body_util::BodyExt;
+        if response.into_body().collect().await.is_ok() {
+            drop(sender);
+            // Bounded: a connection that does not wind down is just not kept.
+            if let Ok(Ok(Ok(parts))) = tokio::time::timeout(Duration::from_secs(2), driver).await {
+                if parts.read_buf.is_empty() {
+                    dialer.give_back(parts.io.into_inner());
+                }
+            }
+        }
+    }
     Ok(PingHeaders {
         kind: if libpod.is_some() || server.starts_with("Libpod") {
             EngineKind::Podman

@@ -39,6 +39,9 @@ const DIAL_TIMEOUT: Duration = Duration::from_secs(20);
 /// ready while the next is still logging in, for commands in quick succession.
 const SSH_SPARES: usize = 2;
 
+/// How long an idle pooled connection is kept (an SSH one is a login saved).
+const POOL_IDLE: Duration = Duration::from_secs(60);
+
 /// How much of an `ssh` client's stderr is kept to explain a failure.
 const SSH_STDERR_CAP: usize = 4096;
 
@@ -177,6 +180,12 @@ enum Target {
 pub struct Dialer {
     endpoint: Endpoint,
     target: Target,
+    /// The connection that answered the connect's ping, idle and kept for
+    /// the first request: over SSH that saves a whole login.
+    ready: Mutex<Option<Conn>>,
+    /// Whether a connection was ever made: the first one starts no spares,
+    /// so a connect's single login does not compete with two more.
+    dialed: std::sync::atomic::AtomicBool,
 }
 
 impl Dialer {
@@ -220,6 +229,8 @@ impl Dialer {
         Ok(Dialer {
             endpoint: endpoint.clone(),
             target,
+            ready: Mutex::new(None),
+            dialed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -241,7 +252,16 @@ impl Dialer {
         }
     }
 
+    /// Keeps `conn`, idle after a complete exchange, for the next [`Dialer::dial`].
+    pub fn give_back(&self, conn: Conn) {
+        *self.ready.lock().expect("ready connection poisoned") = Some(conn);
+    }
+
     async fn dial_inner(&self) -> io::Result<Conn> {
+        if let Some(conn) = self.ready.lock().expect("ready connection poisoned").take() {
+            return Ok(conn);
+        }
+        let first = !self.dialed.swap(true, std::sync::atomic::Ordering::Relaxed);
         let plain = |io: Box<dyn Duplex>| Conn { io, ssh_stderr: None };
         match &self.target {
             #[cfg(unix)]
@@ -279,7 +299,11 @@ impl Dialer {
                     Some(s) => s,
                     None => spawn_ssh(&ssh.argv)?,
                 };
-                let missing = SSH_SPARES.saturating_sub(ssh.spare.lock().expect("ssh spare poisoned").len());
+                let missing = if first {
+                    0
+                } else {
+                    SSH_SPARES.saturating_sub(ssh.spare.lock().expect("ssh spare poisoned").len())
+                };
                 for _ in 0..missing {
                     match spawn_ssh(&ssh.argv) {
                         Ok(next) => ssh.spare.lock().expect("ssh spare poisoned").insert(0, next),
@@ -616,7 +640,7 @@ fn tls_config(files: &TlsFiles) -> Result<rustls::ClientConfig, Failure> {
 
 /// Adapts a [`Dialer`] to hyper's legacy client, which pools idle connections.
 #[derive(Clone)]
-struct Connector(Arc<Dialer>);
+pub struct Connector(Arc<Dialer>);
 
 impl tower_service::Service<hyper::Uri> for Connector {
     type Response = TokioIo<Conn>;
@@ -632,6 +656,17 @@ impl tower_service::Service<hyper::Uri> for Connector {
     }
 }
 
+/// A pooled hyper client over `dialer`, for bodiless raw requests.
+pub type RawClient = hyper_util::client::legacy::Client<Connector, http_body_util::Empty<bytes::Bytes>>;
+
+/// A [`RawClient`] over `dialer`.
+pub fn raw_client(dialer: Arc<Dialer>) -> RawClient {
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .pool_idle_timeout(POOL_IDLE)
+        .build(Connector(dialer))
+}
+
 /// A bollard client whose requests go through `dialer`.
 pub fn bollard_client(
     dialer: Arc<Dialer>,
@@ -639,7 +674,8 @@ pub fn bollard_client(
     version: &ClientVersion,
 ) -> Result<Docker, bollard::errors::Error> {
     let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .pool_idle_timeout(POOL_IDLE)
         .build(Connector(dialer));
     let client = Arc::new(client);
     Docker::connect_with_custom_transport(
