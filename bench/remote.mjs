@@ -118,7 +118,7 @@ try {
   }
   out('')
   out(
-    `Connecting asks only \`GET /_ping\`: ${ms(median(pings[SOCK]))} on Docker's socket and ${ms(median(pings[PODMAN]))} on Podman's, where the \`GET /version\` it asked before took ${ms(median(versions[SOCK]))} and ${ms(median(versions[PODMAN]))}; /version is now asked once, when the runner's architecture is first needed.`,
+    `Connecting asks only \`GET /_ping\`: ${ms(median(pings[SOCK]))} on Docker's socket and ${ms(median(pings[PODMAN]))} on Podman's, where the \`GET /version\` it asked before took ${ms(median(versions[SOCK]))} and ${ms(median(versions[PODMAN]))}; /version is now asked once, when a remote engine's architecture is first needed (to place the runner), and never on a local Linux socket.`,
   )
   out('')
 
