@@ -1,6 +1,7 @@
 import * as native from '../binding.js'
 import { AsyncContainer } from './container'
 import { AbortError, callNative } from './errors'
+import { engineAddress } from './host'
 import { checkName, checkObject, checkSignal } from './validate'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from './types'
 import { toListItem } from './convert'
@@ -22,7 +23,10 @@ export async function createNewContainer(opts: CreateOptions = {}): Promise<Asyn
   signal?.addEventListener('abort', abort, { once: true })
   try {
     const created = await callNative(() =>
-      native.createContainer(rest as Parameters<typeof native.createContainer>[0], token),
+      native.createContainer(
+        { ...rest, socketPath: engineAddress(opts) } as Parameters<typeof native.createContainer>[0],
+        token,
+      ),
     )
     return new AsyncContainer(created)
   } catch (err) {
@@ -42,13 +46,13 @@ export async function createNewContainer(opts: CreateOptions = {}): Promise<Asyn
 export async function resumeContainer(name: string, opts: ResumeOptions = {}): Promise<AsyncContainer> {
   checkName(name, 'resumeContainer')
   checkObject(opts, 'resumeContainer(name, opts)')
-  return new AsyncContainer(await callNative(() => native.resumeContainer(name, opts.socketPath, opts.timeout)))
+  return new AsyncContainer(await callNative(() => native.resumeContainer(name, engineAddress(opts), opts.timeout)))
 }
 
 /** The containers pocket-dock manages (running or not), of one project if given; never anyone else's. */
 export async function listContainers(opts: ProjectOptions = {}): Promise<ContainerListItem[]> {
   checkObject(opts, 'listContainers(opts)')
-  const items = await callNative(() => native.listContainers(opts.socketPath, opts.project))
+  const items = await callNative(() => native.listContainers(engineAddress(opts), opts.project))
   return items.map(toListItem)
 }
 
@@ -56,14 +60,14 @@ export async function listContainers(opts: ProjectOptions = {}): Promise<Contain
 export async function stopContainer(name: string, opts: SocketOptions = {}): Promise<void> {
   checkName(name, 'stopContainer')
   checkObject(opts, 'stopContainer(name, opts)')
-  await callNative(() => native.stopContainer(name, opts.socketPath))
+  await callNative(() => native.stopContainer(name, engineAddress(opts)))
 }
 
 /** Removes the managed container `name`, running or not, persistent or not. */
 export async function destroyContainer(name: string, opts: SocketOptions = {}): Promise<void> {
   checkName(name, 'destroyContainer')
   checkObject(opts, 'destroyContainer(name, opts)')
-  await callNative(() => native.destroyContainer(name, opts.socketPath))
+  await callNative(() => native.destroyContainer(name, engineAddress(opts)))
 }
 
 /**
@@ -72,5 +76,5 @@ export async function destroyContainer(name: string, opts: SocketOptions = {}): 
  */
 export async function prune(opts: ProjectOptions = {}): Promise<number> {
   checkObject(opts, 'prune(opts)')
-  return callNative(() => native.prune(opts.socketPath, opts.project))
+  return callNative(() => native.prune(engineAddress(opts), opts.project))
 }

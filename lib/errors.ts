@@ -37,6 +37,26 @@ export class SocketConnectionError extends SocketError {
   }
 }
 
+/**
+ * An engine address could not be used: TLS (which certificate, which name),
+ * SSH authentication, a refused connection, the wrong protocol on the port.
+ * `reason` says which (`tls`, `auth`, `refused`, `protocol`, `unreachable`,
+ * `remote`, `other`); the message says what to check. `host` is the address,
+ * `foundBy` how discovery found it. See `docs/remote.md`.
+ */
+export class EngineConnectionError extends SocketConnectionError {
+  override readonly code: string = 'ENGINE_CONNECTION_ERROR'
+  constructor(
+    message: string,
+    readonly host: string,
+    readonly foundBy: string,
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(message, host, detail)
+  }
+}
+
 /** The engine answered, then the conversation failed. */
 export class SocketCommunicationError extends SocketError {
   override readonly code: string = 'SOCKET_COMMUNICATION_ERROR'
@@ -237,6 +257,8 @@ export function fromNative(err: unknown): unknown {
   switch (code) {
     case 'SOCKET_CONNECTION_ERROR':
       return new SocketConnectionError(m, f.socketPath ?? '', detail)
+    case 'ENGINE_CONNECTION_ERROR':
+      return new EngineConnectionError(m, f.host ?? '', f.foundBy ?? '', f.reason ?? 'other', detail)
     case 'SOCKET_COMMUNICATION_ERROR':
       return new SocketCommunicationError(m, detail)
     case 'PODMAN_NOT_RUNNING':

@@ -4,6 +4,7 @@
  * machines without a registry. Every long call reports typed progress and
  * stops on an `AbortSignal`.
  */
+import { engineAddress } from './host'
 import { pipeline } from 'node:stream/promises'
 import type { Readable, Writable } from 'node:stream'
 import * as native from '../binding.js'
@@ -115,7 +116,8 @@ export function checkAuth(auth: unknown, what: string): void {
  */
 export async function buildImage(opts: BuildImageOptions): Promise<string> {
   checkBuildOptions(opts, 'buildImage(opts)')
-  const { context, dockerfile, tag, buildArgs, noCache, labels, socketPath } = opts
+  const { context, dockerfile, tag, buildArgs, noCache, labels } = opts
+  const socketPath = engineAddress(opts)
   const done = await withProgress('buildImage(opts)', opts, (token, onEvent) =>
     native.buildImage({ context, dockerfile, tag, buildArgs, noCache, labels, socketPath }, token, onEvent),
   )
@@ -138,7 +140,8 @@ export async function pullImage(ref: string, opts: PullImageOptions = {}): Promi
   checkString(ref, 'pullImage(ref): ref')
   checkObject(opts, 'pullImage(ref, opts)')
   checkAuth(opts.auth, 'pullImage(ref, opts)')
-  const { auth, tlsVerify, socketPath } = opts
+  const { auth, tlsVerify } = opts
+  const socketPath = engineAddress(opts)
   const done = await withProgress('pullImage(ref, opts)', opts, (token, onEvent) =>
     native.pullImage(
       ref,
@@ -153,14 +156,14 @@ export async function pullImage(ref: string, opts: PullImageOptions = {}): Promi
 /** pocket-dock's images (built, committed, the profiles'), newest first; every image with `all`. */
 export async function listImages(opts: ListImagesOptions = {}): Promise<ImageInfo[]> {
   checkObject(opts, 'listImages(opts)')
-  return (await callNative(() => native.listImages(opts.socketPath, opts.all))).map(toImageInfo)
+  return (await callNative(() => native.listImages(engineAddress(opts), opts.all))).map(toImageInfo)
 }
 
 /** Removes an image by name or id (`force`: even if containers use it). */
 export async function removeImage(ref: string, opts: RemoveImageOptions = {}): Promise<void> {
   checkString(ref, 'removeImage(ref): ref')
   checkObject(opts, 'removeImage(ref, opts)')
-  await callNative(() => native.removeImage(ref, opts.force, opts.socketPath))
+  await callNative(() => native.removeImage(ref, opts.force, engineAddress(opts)))
 }
 
 /**
@@ -177,7 +180,8 @@ export async function exportImages(
   checkObject(opts, 'exportImages(refs, dest, opts)')
   if (!Array.isArray(refs)) throw argTypeError('exportImages(refs): refs must be an array of image references')
   refs.forEach((r) => checkString(r, 'exportImages(refs): each ref'))
-  const { gzip, socketPath } = opts
+  const { gzip } = opts
+  const socketPath = engineAddress(opts)
   if (typeof dest === 'string') {
     await withProgress('exportImages(refs, dest, opts)', opts, (token, onEvent) =>
       native.exportImages(refs, dest, gzip, socketPath, token, onEvent),
@@ -225,7 +229,7 @@ export async function importImages(
   opts: ProgressOptions = {},
 ): Promise<string[]> {
   checkObject(opts, 'importImages(src, opts)')
-  const { socketPath } = opts
+  const socketPath = engineAddress(opts)
   if (typeof src === 'string') {
     const done = await withProgress('importImages(src, opts)', opts, (token, onEvent) =>
       native.importImages(src, socketPath, token, onEvent),

@@ -13,6 +13,7 @@ export {
   ContainerGone,
   ContainerNotFound,
   ContainerNotRunning,
+  EngineConnectionError,
   FileNotFound,
   ImageBuildError,
   ImagePullError,
@@ -35,6 +36,7 @@ export type {
   ContainerInfo,
   ContainerListItem,
   CreateOptions,
+  EngineStatus,
   ExportImagesOptions,
   ImageInfo,
   ListImagesOptions,
@@ -51,4 +53,5 @@ export type {
   RunOptions,
   ShutdownOptions,
   SocketOptions,
+  TlsOptions,
 } from './types'

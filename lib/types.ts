@@ -34,8 +34,14 @@ export interface CreateOptions {
    * free host ports: read them back from `info().ports`.
    */
   ports?: Record<number | string, number | string> | Array<number | string>
-  /** The engine's Unix socket; default: discovery. */
+  /** The engine's Unix socket; default: discovery. Same as `host`. */
   socketPath?: string
+  /** The engine: `unix:///path`, `tcp://host:2376` (with `tls`), `ssh://user@host[:port]`, `npipe://…`; default: discovery. */
+  host?: string
+  /** TLS files for a `tcp://` host: see {@link TlsOptions}. */
+  tls?: TlsOptions
+  /** Allow plain (unencrypted) TCP to a host other than loopback. */
+  allowInsecure?: boolean
   /** Environment variables of the container. */
   env?: Record<string, string>
   /** Working directory (absolute). */
@@ -65,9 +71,43 @@ export interface CreateOptions {
   readOnly?: boolean
 }
 
-/** The engine socket to use (default: discovery). */
+/** TLS material of a `tcp://` engine: PEM file paths (relative ones resolve against the cwd). */
+export interface TlsOptions {
+  /** The CA that signed the engine's certificate; the only one trusted. */
+  ca: string
+  /** The client certificate the engine checks (with `key`). */
+  cert?: string
+  key?: string
+}
+
+/** The engine to use (default: discovery; see `docs/remote.md`). */
 export interface SocketOptions {
+  /** A local socket path, or any `host` string. */
   socketPath?: string
+  /** `unix:///path`, `tcp://host:port`, `ssh://user@host[:port]`, `npipe:////./pipe/name`. */
+  host?: string
+  /** TLS files for a `tcp://` host. */
+  tls?: TlsOptions
+  /** Allow plain (unencrypted) TCP to a host other than loopback. */
+  allowInsecure?: boolean
+}
+
+/** One configured engine, as {@link engines} and {@link ping} report it. */
+export interface EngineStatus {
+  /** The address as a person reads it (`unix:///var/run/docker.sock`, `tcp://h:2376`, `ssh://u@h`). */
+  host: string
+  /** How it is configured: `host`, `POCKET_DOCK_SOCKET`, `DOCKER_HOST`, `Docker context "x"`, `Podman rootful`, … */
+  source: string
+  /** Whether it answered a ping. */
+  ok: boolean
+  kind: 'docker' | 'podman' | null
+  /** The engine's version (`20.10.24`, `4.3.1`). */
+  version: string | null
+  apiVersion: string | null
+  /** One ping's round trip over an open connection, in milliseconds. */
+  latencyMs: number | null
+  /** Why it did not answer (a pocket-dock error). */
+  error: Error | null
 }
 
 /** Options of {@link resumeContainer}. */
@@ -139,6 +179,10 @@ export interface ContainerInfo {
    *   clears its environment escapes.
    */
   killMode: 'subreaper' | 'marker'
+  /** The engine this container runs on (`unix:///…`, `tcp://…`, `ssh://…`). */
+  engine: string
+  /** How that engine was found: `host`, `DOCKER_HOST`, `Docker context "x"`, `Podman rootful`, … */
+  engineSource: string
 }
 
 /** One entry of {@link listContainers}. */

@@ -74,6 +74,8 @@ pub struct NativeContainerInfo {
     pub processes: Vec<NativeProcessInfo>,
     /// `"subreaper"` or `"marker"`.
     pub kill_mode: String,
+    pub engine: String,
+    pub engine_source: String,
 }
 
 impl From<core::ContainerInfo> for NativeContainerInfo {
@@ -95,6 +97,8 @@ impl From<core::ContainerInfo> for NativeContainerInfo {
             pids: i.pids as u32,
             network: i.network,
             kill_mode: i.kill_mode.as_str().to_string(),
+            engine: i.engine,
+            engine_source: i.engine_source,
             ip_address: i.ip_address,
             ports: i.ports.into_iter().map(|(k, v)| (k, v as u32)).collect(),
             processes: i

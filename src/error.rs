@@ -30,6 +30,12 @@ pub struct NativeErrorFields {
     pub instruction: Option<String>,
     /// The last lines the build printed.
     pub log_tail: Option<Vec<String>>,
+    /// The engine address (`ENGINE_CONNECTION_ERROR`), e.g. `tcp://host:2376`.
+    pub host: Option<String>,
+    /// How discovery found that address (`host`, `DOCKER_HOST`, a Docker context).
+    pub found_by: Option<String>,
+    /// Why connecting failed: `tls`, `auth`, `refused`, `protocol`, `unreachable`, `remote`, `other`.
+    pub reason: Option<String>,
 }
 
 impl From<&core::Error> for NativeErrorFields {
@@ -46,10 +52,25 @@ impl From<&core::Error> for NativeErrorFields {
             step: None,
             instruction: None,
             log_tail: None,
+            host: None,
+            found_by: None,
+            reason: None,
         };
         match e {
             E::SocketConnection { socket_path, detail } => {
                 f.socket_path = Some(socket_path.clone());
+                f.detail = Some(detail.clone());
+            }
+            E::EngineConnection {
+                host,
+                found_by,
+                reason,
+                detail,
+            } => {
+                f.socket_path = Some(host.clone());
+                f.host = Some(host.clone());
+                f.found_by = Some(found_by.clone());
+                f.reason = Some(reason.clone());
                 f.detail = Some(detail.clone());
             }
             E::PodmanNotRunning { tried } => f.tried = Some(tried.clone()),

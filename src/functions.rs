@@ -166,6 +166,9 @@ pub fn prune_sync(env: &Env, socket_path: Option<String>, project: Option<String
 #[napi(object, namespace = "internal")]
 pub struct NativeEngineInfo {
     pub socket_path: String,
+    /// The address as a person reads it, and how discovery found it.
+    pub host: String,
+    pub source: String,
     pub kind: String,
     pub api_version: String,
     pub version: String,
@@ -179,6 +182,8 @@ pub fn engine_info<'env>(env: &'env Env, socket_path: Option<String>) -> Result<
         let e = engine(socket_path).await?;
         Ok(NativeEngineInfo {
             socket_path: e.socket_path().to_string(),
+            host: e.host(),
+            source: e.source().to_string(),
             kind: e.kind().as_str().to_string(),
             api_version: e.api_version().to_string(),
             version: e.engine_version().to_string(),
@@ -199,4 +204,80 @@ pub fn remove_labelled<'env>(
         let n = core::persist::remove_labelled(&*engine(socket_path).await?, &key, value.as_deref()).await?;
         Ok(n as u32)
     })
+}
+
+// ---- Remote engines: engines() and ping() ----
+
+/// One configured engine and whether it answers (`engines()`, `ping()`); a
+/// failure's fields and message travel beside it, for `lib/` to turn into
+/// the pocket-dock error.
+#[napi(object)]
+pub struct NativeEngineStatus {
+    pub host: String,
+    pub source: String,
+    pub ok: bool,
+    pub kind: Option<String>,
+    pub version: Option<String>,
+    pub api_version: Option<String>,
+    pub latency_ms: Option<f64>,
+    pub error: Option<crate::error::NativeErrorFields>,
+    pub error_message: Option<String>,
+}
+
+impl From<core::engine::Probe> for NativeEngineStatus {
+    fn from(p: core::engine::Probe) -> Self {
+        NativeEngineStatus {
+            error: p.error.as_ref().map(crate::error::NativeErrorFields::from),
+            error_message: p.error.as_ref().map(|e| e.to_string()),
+            host: p.host,
+            source: p.source,
+            ok: p.ok,
+            kind: p.kind.map(|k| k.as_str().to_string()),
+            version: p.version,
+            api_version: p.api_version,
+            latency_ms: p.latency_ms,
+        }
+    }
+}
+
+struct Statuses(Vec<core::engine::Probe>);
+impl From<Statuses> for Vec<NativeEngineStatus> {
+    fn from(s: Statuses) -> Self {
+        s.0.into_iter().map(Into::into).collect()
+    }
+}
+
+/// Every configured engine (environment, Docker context, default sockets
+/// that exist), probed at once.
+#[napi(ts_return_type = "Promise<NativeEngineStatus[]>")]
+pub fn engines(env: &Env) -> Result<PromiseRaw<'_, Vec<NativeEngineStatus>>> {
+    promise(env, async move {
+        Ok(Statuses(core::engine::engines(&core::Discovery::default()).await))
+    })
+}
+#[napi]
+pub fn engines_sync(env: &Env) -> Result<Vec<NativeEngineStatus>> {
+    block(env, async move {
+        Ok(Statuses(core::engine::engines(&core::Discovery::default()).await))
+    })
+}
+
+async fn ping_one(host: Option<String>) -> core::Result<core::engine::Probe> {
+    match host {
+        Some(h) => Ok(core::engine::probe(&h, "host").await),
+        None => {
+            let e = engine(None).await?;
+            Ok(core::engine::probe(e.socket_path(), e.source()).await)
+        }
+    }
+}
+
+/// One engine (`host`, or the one discovery finds), probed.
+#[napi(ts_return_type = "Promise<NativeEngineStatus>")]
+pub fn ping(env: &Env, host: Option<String>) -> Result<PromiseRaw<'_, NativeEngineStatus>> {
+    promise(env, ping_one(host))
+}
+#[napi]
+pub fn ping_sync(env: &Env, host: Option<String>) -> Result<NativeEngineStatus> {
+    block(env, ping_one(host))
 }

@@ -4,6 +4,7 @@
  * `AbortSignal` cannot fire while the thread is blocked, so `signal` is
  * refused, and so are stream sources and destinations (use the async API).
  */
+import { engineAddress } from '../host'
 import * as native from '../../binding.js'
 import { argTypeError, callNativeSync } from '../errors'
 import { toImageInfo, toProgress } from '../convert'
@@ -41,7 +42,8 @@ function progressOf(opts: ProgressOptions, what: string): ((e: native.NativeProg
 
 export function buildImage(opts: BuildImageOptions): string {
   checkBuildOptions(opts, 'buildImage(opts)')
-  const { context, dockerfile, tag, buildArgs, noCache, labels, socketPath } = opts
+  const { context, dockerfile, tag, buildArgs, noCache, labels } = opts
+  const socketPath = engineAddress(opts)
   const onEvent = progressOf(opts, 'buildImage(opts)')
   return callNativeSync(() =>
     native.buildImageSync({ context, dockerfile, tag, buildArgs, noCache, labels, socketPath }, onEvent),
@@ -57,7 +59,8 @@ export function pullImage(ref: string, opts: PullImageOptions = {}): string {
   checkString(ref, 'pullImage(ref): ref')
   checkObject(opts, 'pullImage(ref, opts)')
   checkAuth(opts.auth, 'pullImage(ref, opts)')
-  const { auth, tlsVerify, socketPath } = opts
+  const { auth, tlsVerify } = opts
+  const socketPath = engineAddress(opts)
   const onEvent = progressOf(opts, 'pullImage(ref, opts)')
   return callNativeSync(() =>
     native.pullImageSync(ref, { username: auth?.username, password: auth?.password, tlsVerify, socketPath }, onEvent),
@@ -66,13 +69,13 @@ export function pullImage(ref: string, opts: PullImageOptions = {}): string {
 
 export function listImages(opts: ListImagesOptions = {}): ImageInfo[] {
   checkObject(opts, 'listImages(opts)')
-  return callNativeSync(() => native.listImagesSync(opts.socketPath, opts.all)).map(toImageInfo)
+  return callNativeSync(() => native.listImagesSync(engineAddress(opts), opts.all)).map(toImageInfo)
 }
 
 export function removeImage(ref: string, opts: RemoveImageOptions = {}): void {
   checkString(ref, 'removeImage(ref): ref')
   checkObject(opts, 'removeImage(ref, opts)')
-  callNativeSync(() => native.removeImageSync(ref, opts.force, opts.socketPath))
+  callNativeSync(() => native.removeImageSync(ref, opts.force, engineAddress(opts)))
 }
 
 export function exportImages(refs: string[], dest: string, opts: ExportImagesOptions = {}): void {
@@ -82,7 +85,7 @@ export function exportImages(refs: string[], dest: string, opts: ExportImagesOpt
   if (typeof dest !== 'string')
     throw argTypeError('exportImages(refs, dest): dest must be a path here; the async API also takes a Writable')
   const onEvent = progressOf(opts, 'exportImages(refs, dest, opts)')
-  callNativeSync(() => native.exportImagesSync(refs, dest, opts.gzip, opts.socketPath, onEvent))
+  callNativeSync(() => native.exportImagesSync(refs, dest, opts.gzip, engineAddress(opts), onEvent))
 }
 
 export function importImages(src: string, opts: ProgressOptions = {}): string[] {
@@ -90,5 +93,5 @@ export function importImages(src: string, opts: ProgressOptions = {}): string[] 
   if (typeof src !== 'string')
     throw argTypeError('importImages(src): src must be a path here; the async API also takes a Readable')
   const onEvent = progressOf(opts, 'importImages(src, opts)')
-  return callNativeSync(() => native.importImagesSync(src, opts.socketPath, onEvent))
+  return callNativeSync(() => native.importImagesSync(src, engineAddress(opts), onEvent))
 }

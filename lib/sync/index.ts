@@ -10,6 +10,7 @@ import * as native from '../../binding.js'
 import { argTypeError, callNativeSync } from '../errors'
 import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from '../types'
 import { toListItem } from '../convert'
+import { engineAddress } from '../host'
 import { checkName, checkObject } from '../validate'
 import { Container } from './container'
 
@@ -20,36 +21,40 @@ export function createNewContainer(opts: CreateOptions = {}): Container {
       'createNewContainer(opts): opts.signal cannot stop a blocking call; use the async API (pocket-dock) to abort',
     )
   return new Container(
-    callNativeSync(() => native.createContainerSync(opts as Parameters<typeof native.createContainerSync>[0])),
+    callNativeSync(() =>
+      native.createContainerSync({ ...opts, socketPath: engineAddress(opts) } as Parameters<
+        typeof native.createContainerSync
+      >[0]),
+    ),
   )
 }
 
 export function resumeContainer(name: string, opts: ResumeOptions = {}): Container {
   checkName(name, 'resumeContainer')
   checkObject(opts, 'resumeContainer(name, opts)')
-  return new Container(callNativeSync(() => native.resumeContainerSync(name, opts.socketPath, opts.timeout)))
+  return new Container(callNativeSync(() => native.resumeContainerSync(name, engineAddress(opts), opts.timeout)))
 }
 
 export function listContainers(opts: ProjectOptions = {}): ContainerListItem[] {
   checkObject(opts, 'listContainers(opts)')
-  return callNativeSync(() => native.listContainersSync(opts.socketPath, opts.project)).map(toListItem)
+  return callNativeSync(() => native.listContainersSync(engineAddress(opts), opts.project)).map(toListItem)
 }
 
 export function stopContainer(name: string, opts: SocketOptions = {}): void {
   checkName(name, 'stopContainer')
   checkObject(opts, 'stopContainer(name, opts)')
-  callNativeSync(() => native.stopContainerSync(name, opts.socketPath))
+  callNativeSync(() => native.stopContainerSync(name, engineAddress(opts)))
 }
 
 export function destroyContainer(name: string, opts: SocketOptions = {}): void {
   checkName(name, 'destroyContainer')
   checkObject(opts, 'destroyContainer(name, opts)')
-  callNativeSync(() => native.destroyContainerSync(name, opts.socketPath))
+  callNativeSync(() => native.destroyContainerSync(name, engineAddress(opts)))
 }
 
 export function prune(opts: ProjectOptions = {}): number {
   checkObject(opts, 'prune(opts)')
-  return callNativeSync(() => native.pruneSync(opts.socketPath, opts.project))
+  return callNativeSync(() => native.pruneSync(engineAddress(opts), opts.project))
 }
 
 export { buildImage, buildProfile, exportImages, importImages, listImages, pullImage, removeImage } from './images'
@@ -59,3 +64,6 @@ export { Process } from './process'
 export { Session } from './session'
 export { Pool, createPool } from './pool'
 export * from '../shared-exports'
+
+// ---- Remote engines ----
+export { enginesSync as engines, pingSync as ping } from '../engines'

@@ -1,10 +1,17 @@
-//! Finding the container engine, negotiating its API version, and keeping one
-//! client per socket for the whole process.
+//! Finding the container engine, learning which it is, and keeping one client
+//! per engine address for the whole process.
 //!
-//! Discovery order (see `docs/design.md`): an explicit socket, then `POCKET_DOCK_SOCKET`,
-//! `DOCKER_HOST` (unix only), the project's configured socket, Podman (rootless,
-//! rootful), Docker, then the macOS Podman-machine and Docker Desktop sockets. A
-//! candidate counts only if it answers a ping; the first that does wins.
+//! Discovery order (see `docs/design.md` and `docs/remote.md`): an explicit
+//! `host`/`socketPath`, then `POCKET_DOCK_SOCKET`, `DOCKER_HOST` (with
+//! `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH`), `DOCKER_CONTEXT` or the current
+//! Docker context, the project's configured socket, Podman (rootless, rootful),
+//! Docker, then the macOS and Windows sockets and pipes. A candidate counts
+//! only if it answers a ping; the first that does wins.
+//!
+//! Connecting costs one `/_ping`: its headers (`Api-Version`, `Server`,
+//! `Libpod-Api-Version`) say which engine and API version answer. `/version`
+//! (about half a second on Podman) is asked only once, lazily, when a remote
+//! engine's architecture is needed; a local Linux socket's is this machine's.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,15 +19,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bollard::query_parameters::{RemoveContainerOptions, RestartContainerOptions, StopContainerOptions};
-use bollard::{Docker, API_DEFAULT_VERSION};
+use bollard::{ClientVersion, Docker};
 use once_cell::sync::Lazy;
 
+use crate::endpoint::{self, Endpoint};
 use crate::error::{Error, Op, Result};
+use crate::transport::{self, Dialer};
 
 /// How long a ping may take before a socket is counted as not answering.
 /// Long enough for a loaded engine, short enough that a dead socket is reported
 /// "within a second or two".
 const PING_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// The same for a remote engine, whose first ping includes a TCP, TLS or SSH
+/// handshake (an SSH login alone can take a second on a loaded machine).
+const REMOTE_PING_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Seconds a graceful stop (`shutdown()`, `reboot()`, `stopContainer()`)
 /// lets the main process end before the engine kills it. The main process
@@ -52,30 +65,60 @@ impl EngineKind {
     }
 }
 
-/// A connected engine: one bollard client, negotiated once, shared by every
-/// container on this socket.
+/// A connected engine: one bollard client, identified once, shared by every
+/// container on this address.
 #[derive(Debug)]
 pub struct Engine {
     docker: Docker,
+    /// The host string it was connected by (a socket path, or a URL).
     socket_path: String,
+    /// Where discovery found it (`host`, `DOCKER_HOST`, `Docker context "x"`, …).
+    source: String,
+    dialer: Arc<Dialer>,
+    /// A pooled client for the raw requests bollard cannot make or read,
+    /// over the same dialer (a fresh connection each would be an SSH login each).
+    raw: transport::RawClient,
     kind: EngineKind,
     api_version: String,
     engine_version: String,
-    /// The engine's CPU architecture as it names it (`amd64`, `arm64`).
-    arch: String,
+    /// The engine's CPU architecture as it names it (`amd64`, `arm64`), asked
+    /// for once, when first needed.
+    arch: tokio::sync::OnceCell<String>,
+}
+
+impl std::fmt::Debug for Dialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Dialer({})", self.endpoint())
+    }
 }
 
 impl Engine {
     pub fn docker(&self) -> &Docker {
         &self.docker
     }
+    /// The host string this engine was reached by: a socket path for a local
+    /// socket, a URL (`tcp://…`, `ssh://…`) otherwise.
     pub fn socket_path(&self) -> &str {
         &self.socket_path
+    }
+    /// The engine's address as a person reads it (`unix:///var/run/docker.sock`,
+    /// `tcp://host:2376`, `ssh://user@host`), without TLS file paths.
+    pub fn host(&self) -> String {
+        self.dialer.endpoint().to_string()
+    }
+    /// How discovery found this engine.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    /// Whether the engine is on another machine (TCP to a non-loopback
+    /// address, or SSH): host paths of `volumes` are then that machine's.
+    pub fn is_remote(&self) -> bool {
+        !self.dialer.endpoint().is_local()
     }
     pub fn kind(&self) -> EngineKind {
         self.kind
     }
-    /// The API version both sides speak, e.g. "1.41".
+    /// The API version the engine speaks, e.g. "1.41".
     pub fn api_version(&self) -> &str {
         &self.api_version
     }
@@ -83,14 +126,46 @@ impl Engine {
     pub fn engine_version(&self) -> &str {
         &self.engine_version
     }
-    /// The CPU architecture containers run on, e.g. "amd64" or "arm64".
-    pub fn arch(&self) -> &str {
-        &self.arch
+    /// The CPU architecture containers run on, e.g. "amd64" or "arm64"; empty
+    /// if the engine would not say. Asks the engine's `/version` the first time.
+    pub async fn arch(&self) -> String {
+        self.arch
+            .get_or_init(|| async {
+                // A Unix socket on Linux is an engine on this very kernel:
+                // its architecture is ours, and /version (about half a
+                // second on Podman) need not be asked.
+                if cfg!(target_os = "linux") && matches!(self.dialer.endpoint(), Endpoint::Unix { .. }) {
+                    return match std::env::consts::ARCH {
+                        "x86_64" => "amd64".to_string(),
+                        "aarch64" => "arm64".to_string(),
+                        other => other.to_string(),
+                    };
+                }
+                let asked =
+                    tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), self.docker.version()).await;
+                match asked {
+                    Ok(Ok(v)) => v.arch.unwrap_or_default(),
+                    _ => String::new(),
+                }
+            })
+            .await
+            .clone()
     }
 
     /// Checks that the engine still answers.
     pub async fn ping(&self) -> Result<()> {
-        ping(&self.docker, &self.socket_path).await
+        let limit = ping_timeout(self.dialer.endpoint());
+        match tokio::time::timeout(limit, self.docker.ping()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(connection_error(
+                &self.dialer,
+                &self.socket_path,
+                &self.source,
+                &e,
+                None,
+            )),
+            Err(_) => Err(no_answer(&self.dialer, &self.socket_path, &self.source, limit)),
+        }
     }
 
     /// Inspects a container. Not bollard's `inspect_container`: Podman reports
@@ -185,7 +260,7 @@ impl Engine {
             .unwrap_or_else(|_| Err(self.timed_out()))
     }
 
-    /// Sends a bodiless request on a connection of its own and returns the
+    /// Sends a bodiless request (on a pooled connection) and returns the
     /// response once its headers arrive, its body left to stream (Podman's
     /// own pull endpoint, which bollard does not speak). A failure status is
     /// read whole and mapped for `op`.
@@ -199,14 +274,9 @@ impl Engine {
         use http_body_util::BodyExt;
         let io = |err: std::io::Error| self.io_error(err);
         let exchange = async {
-            let stream = tokio::net::UnixStream::connect(&self.socket_path).await.map_err(io)?;
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .map_err(|e| io(std::io::Error::other(e)))?;
-            tokio::spawn(conn);
             let mut request = hyper::Request::builder()
                 .method(method)
-                .uri(path_and_query)
+                .uri(format!("http://pocket-dock{path_and_query}"))
                 .header(hyper::header::HOST, "pocket-dock");
             for (k, v) in headers {
                 request = request.header(*k, *v);
@@ -214,8 +284,8 @@ impl Engine {
             let request = request
                 .body(http_body_util::Empty::<bytes::Bytes>::new())
                 .map_err(|e| io(std::io::Error::other(e)))?;
-            sender
-                .send_request(request)
+            self.raw
+                .request(request)
                 .await
                 .map_err(|e| io(std::io::Error::other(e)))
         };
@@ -258,21 +328,22 @@ impl Engine {
     }
 }
 
-/// One client per socket path. A std mutex is enough: it is held only to look up
-/// or insert, never across an await.
+/// One client per host string. A std mutex is enough: it is held only to look
+/// up or insert, never across an await.
 static ENGINES: Lazy<Mutex<HashMap<String, Arc<Engine>>>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
 /// Where discovery looks, and why; also what the "nothing answered" error lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
+    /// A host string ([`Endpoint::spec`]): a socket path or a URL.
     pub path: String,
-    pub source: &'static str,
+    pub source: String,
 }
 
 /// The inputs of discovery that do not come from the process environment.
 #[derive(Debug, Default, Clone)]
 pub struct Discovery {
-    /// `socketPath` given by the caller: used alone, never falls through.
+    /// `host`/`socketPath` given by the caller: used alone, never falls through.
     pub explicit: Option<String>,
     /// The `socket` of the project config, if any.
     pub project_socket: Option<String>,
@@ -280,83 +351,129 @@ pub struct Discovery {
 
 /// Connects to the engine chosen by [`Discovery`] and the environment.
 pub async fn connect(discovery: &Discovery) -> Result<Arc<Engine>> {
-    if let Some(path) = &discovery.explicit {
-        let path = strip_unix_scheme(path);
-        return connect_socket(&path).await;
+    if let Some(host) = &discovery.explicit {
+        let spec = strip_unix_scheme(host);
+        return connect_host(&spec, "host").await;
     }
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let candidates = candidates(
-        env("POCKET_DOCK_SOCKET").as_deref(),
-        env("DOCKER_HOST").as_deref(),
-        discovery.project_socket.as_deref(),
-        env("XDG_RUNTIME_DIR").as_deref(),
-        env("HOME").as_deref(),
-    );
-    let mut tried = Vec::new();
-    if let Some(host) = env("DOCKER_HOST").filter(|h| !h.starts_with("unix://")) {
-        tried.push(format!("DOCKER_HOST={host} (not a unix socket, skipped)"));
-    }
+    let (candidates, tried) = configured(discovery, &endpoint::Env::from_process());
     connect_first(&candidates, tried).await
+}
+
+/// Every place discovery would try, in order, from `discovery` and `env`, and
+/// the configured ones that cannot be used at all (an unparsable
+/// `DOCKER_HOST`, an unreadable context), as lines for the error.
+pub fn configured(discovery: &Discovery, env: &endpoint::Env) -> (Vec<Candidate>, Vec<String>) {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut tried = Vec::new();
+    let docker_host = match env.docker_host() {
+        Some(Ok(e)) => Some(e.spec()),
+        Some(Err(e)) => {
+            tried.push(format!("DOCKER_HOST ({e})"));
+            None
+        }
+        None => None,
+    };
+    let context = match env.docker_context() {
+        Some(Ok((name, e))) => Some((name, e.spec())),
+        Some(Err(e)) => {
+            tried.push(format!("Docker context ({e})"));
+            None
+        }
+        None => None,
+    };
+    let list = candidates(
+        var("POCKET_DOCK_SOCKET").as_deref(),
+        docker_host.as_deref(),
+        context.as_ref().map(|(n, h)| (n.as_str(), h.as_str())),
+        discovery.project_socket.as_deref(),
+        var("XDG_RUNTIME_DIR").as_deref(),
+        var("HOME").as_deref(),
+    );
+    (list, tried)
 }
 
 /// The first candidate that answers, or `PodmanNotRunning` listing each one
 /// tried and why it did not count.
 async fn connect_first(candidates: &[Candidate], mut tried: Vec<String>) -> Result<Arc<Engine>> {
     for c in candidates {
-        if !Path::new(&c.path).exists() {
-            tried.push(format!("{} ({}: no such file)", c.path, c.source));
+        let shown = Endpoint::parse(&c.path)
+            .map(|e| e.to_string())
+            .unwrap_or_else(|_| c.path.clone());
+        if is_local_path(&c.path) && !Path::new(&c.path).exists() {
+            tried.push(format!("{shown} ({}: no such file)", c.source));
             continue;
         }
-        match connect_socket(&c.path).await {
+        match connect_host(&c.path, &c.source).await {
             Ok(engine) => return Ok(engine),
-            Err(e) => tried.push(format!("{} ({}: {})", c.path, c.source, short_reason(&e))),
+            Err(e) => tried.push(format!("{shown} ({}: {})", c.source, short_reason(&e))),
         }
     }
     Err(Error::PodmanNotRunning { tried })
 }
 
-/// The ordered candidate sockets, from the given environment values.
+/// A socket path (or `unix://` URL) rather than a remote URL or a pipe.
+fn is_local_path(spec: &str) -> bool {
+    !spec.contains("://") || spec.starts_with("unix://")
+}
+
+/// The ordered candidates, from the given environment values.
 pub fn candidates(
     pocket_dock_socket: Option<&str>,
     docker_host: Option<&str>,
+    docker_context: Option<(&str, &str)>,
     project_socket: Option<&str>,
     xdg_runtime_dir: Option<&str>,
     home: Option<&str>,
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
-    let mut push = |path: String, source: &'static str| {
+    let mut push = |path: String, source: String| {
         if !out.iter().any(|c: &Candidate| c.path == path) {
             out.push(Candidate { path, source });
         }
     };
     if let Some(p) = pocket_dock_socket {
-        push(strip_unix_scheme(p), "POCKET_DOCK_SOCKET");
+        push(strip_unix_scheme(p), "POCKET_DOCK_SOCKET".into());
     }
-    if let Some(h) = docker_host.filter(|h| h.starts_with("unix://")) {
-        push(strip_unix_scheme(h), "DOCKER_HOST");
+    if let Some(h) = docker_host {
+        push(strip_unix_scheme(h), "DOCKER_HOST".into());
+    }
+    if let Some((name, h)) = docker_context {
+        push(strip_unix_scheme(h), format!("Docker context {name:?}"));
     }
     if let Some(p) = project_socket {
-        push(strip_unix_scheme(p), "project config");
+        push(strip_unix_scheme(p), "project config".into());
     }
-    if let Some(dir) = xdg_runtime_dir {
-        push(format!("{dir}/podman/podman.sock"), "Podman rootless");
-    }
-    push("/run/podman/podman.sock".into(), "Podman rootful");
-    push("/var/run/docker.sock".into(), "Docker");
-    if let Some(dir) = xdg_runtime_dir {
-        push(format!("{dir}/docker.sock"), "Docker rootless");
-    }
-    if let Some(home) = home {
+    #[cfg(windows)]
+    {
+        let _ = (xdg_runtime_dir, home);
+        push("npipe:////./pipe/docker_engine".into(), "Docker Desktop".into());
         push(
-            format!("{home}/.local/share/containers/podman/machine/podman.sock"),
-            "Podman machine",
+            "npipe:////./pipe/podman-machine-default".into(),
+            "Podman machine".into(),
         );
-        push(
-            format!("{home}/.local/share/containers/podman/machine/podman-machine-default/podman.sock"),
-            "Podman machine",
-        );
-        push(format!("{home}/.docker/run/docker.sock"), "Docker Desktop");
-        push(format!("{home}/.docker/desktop/docker.sock"), "Docker Desktop");
+    }
+    #[cfg(not(windows))]
+    {
+        if let Some(dir) = xdg_runtime_dir {
+            push(format!("{dir}/podman/podman.sock"), "Podman rootless".into());
+        }
+        push("/run/podman/podman.sock".into(), "Podman rootful".into());
+        push("/var/run/docker.sock".into(), "Docker".into());
+        if let Some(dir) = xdg_runtime_dir {
+            push(format!("{dir}/docker.sock"), "Docker rootless".into());
+        }
+        if let Some(home) = home {
+            push(
+                format!("{home}/.local/share/containers/podman/machine/podman.sock"),
+                "Podman machine".into(),
+            );
+            push(
+                format!("{home}/.local/share/containers/podman/machine/podman-machine-default/podman.sock"),
+                "Podman machine".into(),
+            );
+            push(format!("{home}/.docker/run/docker.sock"), "Docker Desktop".into());
+            push(format!("{home}/.docker/desktop/docker.sock"), "Docker Desktop".into());
+        }
     }
     out
 }
@@ -368,65 +485,262 @@ fn strip_unix_scheme(p: &str) -> String {
 fn short_reason(e: &Error) -> String {
     match e {
         Error::SocketConnection { detail, .. } => detail.clone(),
+        Error::EngineConnection { reason, detail, .. } => format!("{reason}: {detail}"),
         other => other.to_string(),
     }
 }
 
-/// Connects to one socket: reuses the cached client if it still answers,
-/// otherwise makes, pings and negotiates a new one.
-async fn connect_socket(path: &str) -> Result<Arc<Engine>> {
-    let cached = ENGINES.lock().expect("engine cache poisoned").get(path).cloned();
+fn ping_timeout(e: &Endpoint) -> Duration {
+    match e {
+        Endpoint::Unix { .. } | Endpoint::NamedPipe { .. } => PING_TIMEOUT,
+        _ => REMOTE_PING_TIMEOUT,
+    }
+}
+
+/// What one `/_ping` says about the engine behind it.
+struct PingHeaders {
+    kind: EngineKind,
+    api_version: String,
+    engine_version: String,
+}
+
+/// Connects to one host string: reuses the cached client if it still
+/// answers, otherwise pings once on a fresh connection and makes a client.
+async fn connect_host(spec: &str, source: &str) -> Result<Arc<Engine>> {
+    let cached = ENGINES.lock().expect("engine cache poisoned").get(spec).cloned();
     if let Some(engine) = cached {
         engine.ping().await?;
         return Ok(engine);
     }
-    let op = Op::Engine { socket_path: path };
-    let docker = Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
-        .map_err(|e| Error::from_engine(e, op))?;
-    ping(&docker, path).await?;
-    // bollard sends unversioned paths, so each engine answers at its own level;
-    // negotiating still records the version for requests that need it.
-    let docker = docker
-        .negotiate_version()
-        .await
-        .map_err(|e| Error::from_engine(e, op))?;
-    let version = docker.version().await.map_err(|e| Error::from_engine(e, op))?;
-    let is_podman = version
-        .components
-        .iter()
-        .flatten()
-        .any(|c| c.name.to_ascii_lowercase().contains("podman"));
+    let endpoint = Endpoint::parse(spec)?;
+    endpoint.check()?;
+    let dialer = Arc::new(Dialer::new(&endpoint).map_err(|f| Error::EngineConnection {
+        host: endpoint.to_string(),
+        found_by: source.to_string(),
+        reason: f.reason.as_str().to_string(),
+        detail: f.detail,
+    })?);
+    let limit = ping_timeout(&endpoint);
+    let headers = match tokio::time::timeout(limit, ping_headers(&dialer)).await {
+        Ok(Ok(h)) => h,
+        Ok(Err((e, ssh_stderr))) => return Err(connection_error(&dialer, spec, source, &*e, ssh_stderr)),
+        Err(_) => return Err(no_answer(&dialer, spec, source, limit)),
+    };
+    let version = client_version(&headers.api_version);
+    let op = Op::Engine { socket_path: spec };
+    let docker = match &endpoint {
+        #[cfg(unix)]
+        Endpoint::Unix { path } => Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, &version),
+        #[cfg(windows)]
+        Endpoint::NamedPipe { path } => Docker::connect_with_named_pipe(path, REQUEST_TIMEOUT_SECS, &version),
+        _ => transport::bollard_client(dialer.clone(), REQUEST_TIMEOUT_SECS, &version),
+    }
+    .map_err(|e| Error::from_engine(e, op))?;
     let engine = Arc::new(Engine {
-        socket_path: path.to_string(),
-        kind: if is_podman {
+        socket_path: spec.to_string(),
+        source: source.to_string(),
+        raw: transport::raw_client(dialer.clone()),
+        dialer,
+        kind: headers.kind,
+        api_version: headers.api_version,
+        engine_version: headers.engine_version,
+        arch: tokio::sync::OnceCell::new(),
+        docker,
+    });
+    let mut engines = ENGINES.lock().expect("engine cache poisoned");
+    Ok(engines.entry(spec.to_string()).or_insert(engine).clone())
+}
+
+type PingFailure = (Box<dyn std::error::Error + Send + Sync>, Option<String>);
+
+/// `GET /_ping` on a connection of its own; the headers say which engine.
+async fn ping_headers(dialer: &Dialer) -> std::result::Result<PingHeaders, PingFailure> {
+    let conn = dialer.dial().await.map_err(|e| (Box::new(e) as _, None))?;
+    let stderr = conn.ssh_stderr();
+    let exchange = async {
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(conn)).await?;
+        // Driven without shutdown, so the connection comes back once the
+        // exchange is over, for the first real request.
+        let driver = tokio::spawn(connection.without_shutdown());
+        let request = hyper::Request::builder()
+            .method("GET")
+            .uri("/_ping")
+            .header(hyper::header::HOST, "pocket-dock")
+            .body(http_body_util::Empty::<bytes::Bytes>::new())
+            .expect("a static request is valid");
+        let response = sender.send_request(request).await?;
+        Ok::<_, hyper::Error>((response, sender, driver))
+    };
+    let (response, sender, driver) = match exchange.await {
+        Ok(r) => r,
+        Err(e) => {
+            let text = transport::ssh_stderr_of(&stderr).await;
+            return Err((Box::new(e), text));
+        }
+    };
+    let header = |k: &str| {
+        response
+            .headers()
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let status = response.status();
+    let Some(api_version) = header("api-version") else {
+        let text = format!("it answered HTTP {status} without an Api-Version header: not a Docker or Podman API");
+        return Err((
+            Box::new(transport::Failure {
+                reason: transport::Reason::Protocol,
+                detail: text,
+            }),
+            None,
+        ));
+    };
+    let server = header("server").unwrap_or_default();
+    let libpod = header("libpod-api-version");
+    // "Docker/20.10.24+dfsg1 (linux)", "Libpod/4.3.1 (linux)".
+    let from_server = server
+        .split_once('/')
+        .map(|(_, v)| v.split_whitespace().next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    // The body is "OK"; once read and the sender gone, the connection is
+    // idle and clean, and the dialer keeps it.
+    {
+        use http_body_util::BodyExt;
+        if response.into_body().collect().await.is_ok() {
+            drop(sender);
+            // Bounded: a connection that does not wind down is just not kept.
+            if let Ok(Ok(Ok(parts))) = tokio::time::timeout(Duration::from_secs(2), driver).await {
+                if parts.read_buf.is_empty() {
+                    dialer.give_back(parts.io.into_inner());
+                }
+            }
+        }
+    }
+    Ok(PingHeaders {
+        kind: if libpod.is_some() || server.starts_with("Libpod") {
             EngineKind::Podman
         } else {
             EngineKind::Docker
         },
-        api_version: version.api_version.unwrap_or_default(),
-        engine_version: version.version.unwrap_or_default(),
-        arch: version.arch.unwrap_or_default(),
-        docker,
-    });
-    let mut engines = ENGINES.lock().expect("engine cache poisoned");
-    Ok(engines.entry(path.to_string()).or_insert(engine).clone())
+        api_version,
+        engine_version: libpod.unwrap_or(from_server),
+    })
 }
 
-async fn ping(docker: &Docker, path: &str) -> Result<()> {
-    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(match Error::from_engine(e, Op::Engine { socket_path: path }) {
-            Error::SocketCommunication { detail } => Error::SocketConnection {
-                socket_path: path.to_string(),
-                detail,
-            },
-            other => other,
-        }),
-        Err(_) => Err(Error::SocketConnection {
-            socket_path: path.to_string(),
-            detail: format!("no answer to a ping within {} ms", PING_TIMEOUT.as_millis()),
-        }),
+fn client_version(api: &str) -> ClientVersion {
+    let mut parts = api.split('.').map(|p| p.parse::<usize>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major_version), Some(minor_version)) => ClientVersion {
+            major_version,
+            minor_version,
+        },
+        _ => *bollard::API_DEFAULT_VERSION,
     }
+}
+
+/// The typed error for a failed connection: `SocketConnection` for a local
+/// socket (as before remote engines existed), `EngineConnection` with a
+/// reason for a remote one.
+fn connection_error(
+    dialer: &Dialer,
+    spec: &str,
+    source: &str,
+    err: &(dyn std::error::Error + 'static),
+    ssh_stderr: Option<String>,
+) -> Error {
+    let f = dialer.explain(err, ssh_stderr.as_deref());
+    match dialer.endpoint() {
+        Endpoint::Unix { .. } => Error::SocketConnection {
+            socket_path: spec.to_string(),
+            detail: f.detail,
+        },
+        e => Error::EngineConnection {
+            host: e.to_string(),
+            found_by: source.to_string(),
+            reason: f.reason.as_str().to_string(),
+            detail: f.detail,
+        },
+    }
+}
+
+fn no_answer(dialer: &Dialer, spec: &str, source: &str, limit: Duration) -> Error {
+    let detail = format!("no answer to a ping within {} ms", limit.as_millis());
+    match dialer.endpoint() {
+        Endpoint::Unix { .. } => Error::SocketConnection {
+            socket_path: spec.to_string(),
+            detail,
+        },
+        e => Error::EngineConnection {
+            host: e.to_string(),
+            found_by: source.to_string(),
+            reason: transport::Reason::Unreachable.as_str().into(),
+            detail,
+        },
+    }
+}
+
+/// One configured engine and whether it answers: what `engines()` and
+/// `ping()` report.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// The address as a person reads it.
+    pub host: String,
+    /// How it is configured (`host`, `DOCKER_HOST`, `Podman rootful`, …).
+    pub source: String,
+    pub ok: bool,
+    pub kind: Option<EngineKind>,
+    pub version: Option<String>,
+    pub api_version: Option<String>,
+    /// The round trip of one `/_ping`, once connected.
+    pub latency_ms: Option<f64>,
+    pub error: Option<Error>,
+}
+
+/// Connects to `spec` and times one ping.
+pub async fn probe(spec: &str, source: &str) -> Probe {
+    let shown = Endpoint::parse(spec)
+        .map(|e| e.to_string())
+        .unwrap_or_else(|_| spec.to_string());
+    let mut p = Probe {
+        host: shown,
+        source: source.to_string(),
+        ok: false,
+        kind: None,
+        version: None,
+        api_version: None,
+        latency_ms: None,
+        error: None,
+    };
+    match connect_host(&strip_unix_scheme(spec), source).await {
+        Ok(engine) => {
+            let start = std::time::Instant::now();
+            match engine.ping().await {
+                Ok(()) => {
+                    p.ok = true;
+                    p.latency_ms = Some(start.elapsed().as_secs_f64() * 1000.0);
+                    p.kind = Some(engine.kind());
+                    p.version = Some(engine.engine_version().to_string());
+                    p.api_version = Some(engine.api_version().to_string());
+                }
+                Err(e) => p.error = Some(e),
+            }
+        }
+        Err(e) => p.error = Some(e),
+    }
+    p
+}
+
+/// Every configured engine (the environment's, the project's and the
+/// default sockets that exist), each probed; all at once.
+pub async fn engines(discovery: &Discovery) -> Vec<Probe> {
+    let (list, _) = configured(discovery, &endpoint::Env::from_process());
+    let list: Vec<Candidate> = list
+        .into_iter()
+        .filter(|c| !is_local_path(&c.path) || Path::new(&c.path).exists())
+        .collect();
+    futures::future::join_all(list.iter().map(|c| probe(&c.path, &c.source))).await
 }
 
 #[cfg(test)]
@@ -437,20 +751,23 @@ mod tests {
         c.iter().map(|c| c.path.as_str()).collect()
     }
 
+    #[cfg(not(windows))]
     #[test]
     fn discovery_order_follows_the_spec() {
         let c = candidates(
             Some("/a.sock"),
             Some("unix:///b.sock"),
+            Some(("ctx", "tcp://h:2376?tlsca=/ca.pem")),
             Some("/c.sock"),
             Some("/run/user/1000"),
             Some("/home/u"),
         );
         assert_eq!(
-            &paths(&c)[..6],
+            &paths(&c)[..7],
             &[
                 "/a.sock",
                 "/b.sock",
+                "tcp://h:2376?tlsca=/ca.pem",
                 "/c.sock",
                 "/run/user/1000/podman/podman.sock",
                 "/run/podman/podman.sock",
@@ -460,6 +777,7 @@ mod tests {
         assert!(paths(&c).contains(&"/home/u/.docker/run/docker.sock"));
     }
 
+    #[cfg(unix)]
     #[tokio::test]
     async fn nothing_answering_lists_every_place_tried() {
         let dir = std::env::temp_dir().join(format!("pd-engine-test-{}", std::process::id()));
@@ -469,11 +787,11 @@ mod tests {
         let list = [
             Candidate {
                 path: "/nonexistent/podman.sock".into(),
-                source: "Podman rootful",
+                source: "Podman rootful".into(),
             },
             Candidate {
                 path: dead.display().to_string(),
-                source: "Docker",
+                source: "Docker".into(),
             },
         ];
         let err = connect_first(&list, vec![]).await.unwrap_err();
@@ -493,15 +811,49 @@ mod tests {
         );
     }
 
+    #[cfg(not(windows))]
     #[test]
-    fn tcp_docker_host_is_skipped_and_duplicates_collapse() {
+    fn remote_docker_host_is_a_candidate_and_duplicates_collapse() {
         let c = candidates(
             Some("unix:///var/run/docker.sock"),
-            Some("tcp://1.2.3.4:2375"),
+            Some("tcp://1.2.3.4:2376?tlsca=/ca.pem"),
+            None,
             None,
             None,
             None,
         );
-        assert_eq!(paths(&c), vec!["/var/run/docker.sock", "/run/podman/podman.sock"]);
+        assert_eq!(
+            paths(&c),
+            vec![
+                "/var/run/docker.sock",
+                "tcp://1.2.3.4:2376?tlsca=/ca.pem",
+                "/run/podman/podman.sock"
+            ]
+        );
+        assert_eq!(c[1].source, "DOCKER_HOST");
+    }
+
+    #[tokio::test]
+    async fn refused_tcp_is_a_typed_engine_connection_error() {
+        // A port nobody listens on: bind one, note it, close it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = connect_host(&format!("tcp://127.0.0.1:{port}"), "host")
+            .await
+            .unwrap_err();
+        let Error::EngineConnection { reason, host, .. } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(reason, "refused");
+        assert_eq!(host, &format!("tcp://127.0.0.1:{port}"));
+    }
+
+    #[tokio::test]
+    async fn plain_tcp_to_another_host_is_refused_before_connecting() {
+        let err = connect_host("tcp://192.0.2.1:2375", "host").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     }
 }

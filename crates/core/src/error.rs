@@ -17,6 +17,18 @@ pub enum Error {
     #[error("cannot connect to the container engine at {socket_path}: {detail}. Is the engine running? Start it (e.g. `systemctl start docker` or `podman system service --time=0 unix://{socket_path}`) or pass another `socketPath`.")]
     SocketConnection { socket_path: String, detail: String },
 
+    /// An engine address (TCP, TLS, SSH, a named pipe) could not be used:
+    /// `reason` is `tls`, `auth`, `refused`, `protocol`, `unreachable`,
+    /// `remote` or `other`, and `detail` says what to check.
+    #[error("cannot connect to the container engine at {host} (from {found_by}): {detail}")]
+    EngineConnection {
+        host: String,
+        /// How discovery found this address (`host`, `DOCKER_HOST`, a context).
+        found_by: String,
+        reason: String,
+        detail: String,
+    },
+
     /// The engine answered, then the conversation broke (dropped connection,
     /// malformed answer, no answer in time).
     #[error("the container engine stopped answering properly: {detail}. Check that it is still running.")]
@@ -134,6 +146,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::SocketConnection { .. } => "SOCKET_CONNECTION_ERROR",
+            Error::EngineConnection { .. } => "ENGINE_CONNECTION_ERROR",
             Error::SocketCommunication { .. } => "SOCKET_COMMUNICATION_ERROR",
             Error::PodmanNotRunning { .. } => "PODMAN_NOT_RUNNING",
             Error::Container { .. } => "CONTAINER_ERROR",

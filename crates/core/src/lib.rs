@@ -8,6 +8,11 @@
 //! - [`error`]: the one [`Error`] enum with stable codes; the only place engine
 //!   answers (status codes, Docker's and Podman's wordings, 304 Not Modified)
 //!   become named errors.
+//! - [`endpoint`]: engine addresses (`unix://`, `tcp://` with TLS files,
+//!   `ssh://`, `npipe://`) and the docker CLI's environment and contexts.
+//! - [`transport`]: byte streams to an endpoint (TLS by rustls, SSH by the
+//!   system `ssh` and `docker system dial-stdio`), as a bollard transport, and
+//!   connection failures sorted into reasons.
 //! - [`engine`]: finds the engine socket (in the order `docs/design.md`
 //!   gives), negotiates the API version, keeps one client per socket for the
 //!   whole process; stops, restarts and removes containers.
@@ -39,6 +44,7 @@
 //! on napi's one shared tokio runtime.
 
 pub mod container;
+pub mod endpoint;
 pub mod engine;
 pub mod error;
 pub mod exec;
@@ -51,6 +57,7 @@ pub mod pool;
 pub mod profile;
 pub mod runner;
 pub mod session;
+pub mod transport;
 pub mod validate;
 
 pub use container::{Container, ContainerInfo, CreateOptions};

@@ -132,7 +132,7 @@ pub async fn place(engine: &Engine, id: &str) -> KillMode {
     let Some(binary) = binary() else {
         return KillMode::Marker;
     };
-    if elf_arch(&binary) != Some(engine.arch()) {
+    if elf_arch(&binary) != Some(engine.arch().await.as_str()) {
         return KillMode::Marker;
     }
     let Ok(archive) = archive(&binary) else {

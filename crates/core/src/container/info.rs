@@ -60,6 +60,10 @@ pub struct ContainerInfo {
     /// process trees) or by the marker fallback. The handle knows; the
     /// engine does not, so [`info`] leaves the fallback and the handle fills it in.
     pub kill_mode: crate::runner::KillMode,
+    /// The engine's address as a person reads it (`unix:///…`, `tcp://…`, `ssh://…`).
+    pub engine: String,
+    /// How discovery found that engine (`host`, `DOCKER_HOST`, `Docker context "x"`, `Podman rootful`, …).
+    pub engine_source: String,
 }
 
 impl ContainerInfo {
@@ -100,7 +104,10 @@ pub async fn info(engine: &Engine, id: &str) -> Result<ContainerInfo> {
     };
     // A container that stops between inspect and top has no processes.
     let processes = top.map(|t| parse_top(&t)).unwrap_or_default();
-    Ok(assemble(inspect, first.as_ref(), second.as_ref(), processes))
+    let mut info = assemble(inspect, first.as_ref(), second.as_ref(), processes);
+    info.engine = engine.host();
+    info.engine_source = engine.source().to_string();
+    Ok(info)
 }
 
 /// One one-shot stats sample; `None` if the container stopped meanwhile.
@@ -197,6 +204,8 @@ fn assemble(
         ports,
         processes,
         kill_mode: crate::runner::KillMode::Marker,
+        engine: String::new(),
+        engine_source: String::new(),
     }
 }
 
