@@ -157,6 +157,17 @@ describe('projects', { timeout: 300_000 }, () => {
       assert.equal(l.truncated, false)
     }
     assert.ok(lines[2].durationMs >= 400, 'the timed-out run took its timeout')
+    // The logs hold what each kind of command printed, streamed and detached included.
+    const allLogs = () =>
+      readdirSync(join(dataPath, 'logs'))
+        .sort()
+        .map((f) => readFileSync(join(dataPath, 'logs', f), 'utf8'))
+        .join('')
+    const logDeadline = Date.now() + 30_000
+    while (!/\ndetached\n/.test(allLogs()) && Date.now() < logDeadline) await new Promise((r) => setTimeout(r, 100))
+    for (const printed of ['\none\n', '\nstreamed\n', '\ndetached\n', 'session (exit 1,']) {
+      assert.ok(allLogs().includes(printed), `${JSON.stringify(printed)} in the logs:\n${allLogs()}`)
+    }
 
     // Logs: ~300 bytes a run into 1 KB files, at most 3 of them.
     for (let i = 0; i < 15; i++) await c.run(`printf 'x%.0s' $(seq 250); echo; echo run-${i}`)
@@ -174,6 +185,11 @@ describe('projects', { timeout: 300_000 }, () => {
     const again = await resumeContainer(name, { socketPath })
     assert.equal(again.dataPath, dataPath)
     assert.equal((await again.run('echo back')).exitCode, 0)
+    await again.reboot({ fresh: true })
+    assert.match(
+      readFileSync(join(dataPath, 'instance.toml'), 'utf8'),
+      new RegExp(`^id = "${again.containerId}"$`, 'm'),
+    )
     await again.shutdown()
     lines = history(dataPath)
     assert.equal(lines.length, 23)
@@ -256,6 +272,18 @@ describe('projects', { timeout: 300_000 }, () => {
     const seen = new Map(lines.map((l) => [l.command, l.exitCode]))
     for (let i = 0; i < 200; i++) assert.equal(seen.get(`echo ${i}; exit ${i % 7}`), i % 7)
     await destroyContainer(c.name, { socketPath })
+  })
+
+  it('a process that exits without shutdown() still writes every history line', async () => {
+    const root = newProject(`exit-${run}`)
+    const fixture = join(__dirname, 'fixtures', 'journal-exit.mjs')
+    const name = execFileSync(process.execPath, [fixture, socketPath ?? '', IMAGE, root, run, '50'], {
+      encoding: 'utf8',
+      timeout: 180_000,
+    }).trim()
+    const lines = history(join(root, '.pocket-dock/instances', name))
+    assert.equal(lines.length, 50)
+    await destroyContainer(name, { socketPath })
   })
 
   it('a full disk never fails a run: one PocketDockLogWarning per file that cannot be written', async (t) => {

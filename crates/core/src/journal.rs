@@ -59,6 +59,8 @@ pub struct LogPolicy {
     pub max_files: u32,
     /// Rotated files older than this are removed.
     pub retention: Duration,
+    /// Whether a failed write is reported (`log_level` is not `error`).
+    pub warn: bool,
 }
 
 /// A finished command, as the journal records it.
@@ -100,6 +102,7 @@ impl LogPolicy {
             max_size: s.max_log_size,
             max_files: s.max_logs_per_instance,
             retention: Duration::from_secs(u64::from(s.retention_days) * 86_400),
+            warn: s.log_level != crate::project::config::LogLevel::Error,
         }
     }
 }
@@ -183,6 +186,16 @@ impl Journal {
     /// The instance directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Whether commands' output is logged (`auto_log`).
+    pub fn logs_output(&self) -> bool {
+        self.policy.enabled
+    }
+
+    /// The size a log file is rotated at: more of one command's output is never kept.
+    pub fn max_log_size(&self) -> usize {
+        usize::try_from(self.policy.max_size).unwrap_or(usize::MAX)
     }
 
     /// Records a finished command: its history line, and its output when
@@ -286,7 +299,8 @@ impl Writer {
                 Msg::History(line) => self.write_history(&line),
                 Msg::Log(text) => {
                     let outcome = self.logs.write(&text);
-                    report(&mut self.logs.failing, outcome, || {
+                    let warn = self.logs.policy.warn;
+                    report(&mut self.logs.failing, warn, outcome, || {
                         format!(
                             "the output log of container {} in {}",
                             self.name,
@@ -320,7 +334,7 @@ impl Writer {
         if outcome.is_err() {
             self.history = None;
         }
-        report(&mut self.history_failing, outcome, || {
+        report(&mut self.history_failing, self.logs.policy.warn, outcome, || {
             format!(
                 "the history of container {} ({})",
                 self.name,
@@ -332,11 +346,12 @@ impl Writer {
 
 /// Turns a write's outcome into at most one warning per failure: the first
 /// failure warns; later ones are silent until a write succeeds again.
-fn report(failing: &mut bool, outcome: std::io::Result<()>, what: impl FnOnce() -> String) {
+/// `warn` false (`log_level: error`) keeps it quiet.
+fn report(failing: &mut bool, warn_on: bool, outcome: std::io::Result<()>, what: impl FnOnce() -> String) {
     match outcome {
         Ok(()) => *failing = false,
         Err(e) => {
-            if !*failing {
+            if !*failing && warn_on {
                 warn(format!(
                     "pocket-dock could not write {}: {e}. Commands go on running; what they print is not logged until writing works again (free disk space or fix the directory's permissions).",
                     what()

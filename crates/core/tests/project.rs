@@ -206,6 +206,7 @@ fn concurrent_records_leave_one_whole_line_each() {
         max_size: 4096,
         max_files: 3,
         retention: Duration::from_secs(86_400),
+        warn: true,
     };
     let journal = Journal::open(&dir, "c", policy);
     let threads: Vec<_> = (0..8)

@@ -323,13 +323,35 @@ impl Container {
             }
         });
         let started = std::time::SystemTime::now();
-        let stream = exec::stream::start(self.engine.clone(), id, plan, cancel)
+        // A project container's log keeps a copy of what streams by (up to
+        // the log's file size: more could not be kept anyway).
+        let copy: Arc<Mutex<(String, String)>> = Default::default();
+        let tap = self.journal.as_ref().filter(|j| j.logs_output()).map(|j| {
+            let (copy, cap) = (copy.clone(), j.max_log_size());
+            let tap: exec::output::Tap = Arc::new(move |kind, data: &str| {
+                let mut copy = copy.lock().unwrap();
+                let kept = copy.0.len() + copy.1.len();
+                if kept < cap {
+                    let mut end = data.len().min(cap - kept);
+                    while !data.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    match kind {
+                        exec::output::StreamKind::Stdout => copy.0.push_str(&data[..end]),
+                        exec::output::StreamKind::Stderr => copy.1.push_str(&data[..end]),
+                    }
+                }
+            });
+            tap
+        });
+        let stream = exec::stream::start(self.engine.clone(), id, plan, cancel, tap)
             .await
             .map_err(|e| self.explain(e))?;
         if let Some(j) = self.journal.clone() {
             let (ended, cmd) = (stream.ended(), cmd.to_string());
             tokio::spawn(async move {
-                if let Ok(r) = ended.await {
+                if let Ok(mut r) = ended.await {
+                    (r.stdout, r.stderr) = std::mem::take(&mut *copy.lock().unwrap());
                     j.record(Entry::of("stream", &cmd, started, &r));
                 }
             });
@@ -451,6 +473,15 @@ impl Container {
                 (old_id, None, old_mode)
             }
         };
+        // A recreated container has a new id: its instance.toml says so.
+        if let (true, Some(dir)) = (fresh, self.data_path()) {
+            if let Some(mut record) = instance::read_record(dir) {
+                record.id = id.clone();
+                // The container is recreated either way; a record that
+                // cannot be written is only out of date.
+                let _ = instance::write_record(dir, &record);
+            }
+        }
         *self.live.lock().unwrap() = Live {
             id,
             stopped: CancellationToken::new(),

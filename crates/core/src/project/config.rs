@@ -33,7 +33,8 @@ pub struct ConfigFile {
     pub log_level: Option<LogLevel>,
 }
 
-/// How much pocket-dock reports about a project's own bookkeeping.
+/// How much pocket-dock reports about a project's own bookkeeping: at
+/// `Error`, failed history and log writes are not warned about.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogLevel {
