@@ -225,6 +225,39 @@ describe('projects', { timeout: 300_000 }, () => {
     }
   })
 
+  it('the user config applies outside a project too, under explicit options; a bad one is a ProjectConfigError', async () => {
+    const xdg = tempDir()
+    mkdirSync(join(xdg, 'pocket-dock'))
+    const file = join(xdg, 'pocket-dock/config.yaml')
+    writeFileSync(file, 'default_persist: true\n')
+    const saved = process.env.XDG_CONFIG_HOME
+    process.env.XDG_CONFIG_HOME = xdg
+    try {
+      const c = await inDir(tempDir(), () => createNewContainer({ image: IMAGE, socketPath, labels }))
+      try {
+        assert.equal(c.persist, true, "the user's default_persist")
+        assert.equal(c.project, null)
+        assert.equal(c.dataPath, null, 'no project, no instance directory')
+      } finally {
+        await c.shutdown()
+        await destroyContainer(c.name, { socketPath })
+      }
+      const explicit = await inDir(tempDir(), () =>
+        createNewContainer({ image: IMAGE, socketPath, labels, persist: false }),
+      )
+      assert.equal(explicit.persist, false)
+      await explicit.shutdown()
+      writeFileSync(file, 'default_persist: true\nretention: 3\n')
+      await assert.rejects(
+        inDir(tempDir(), () => createNewContainer({ image: IMAGE, socketPath, labels })),
+        (e: unknown) => e instanceof ProjectConfigError && e.file === file && e.line === 2 && e.key === 'retention',
+      )
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CONFIG_HOME
+      else process.env.XDG_CONFIG_HOME = saved
+    }
+  })
+
   it('doctor reports a stale instance directory and an orphaned container', async () => {
     const project = `doc-${run}`
     const root = newProject(project)

@@ -194,6 +194,40 @@ fn an_unwritable_project_directory_is_a_project_error() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+#[test]
+fn rotated_logs_past_the_retention_are_removed() {
+    let dir = temp_dir("retention");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let old = logs.join("output-2020-01-01T00-00-00.000Z-0001.log");
+    let recent = logs.join("output-2099-01-01T00-00-00.000Z-0002.log");
+    for f in [&old, &recent] {
+        std::fs::write(f, "x\n").unwrap();
+    }
+    let ten_days_ago = SystemTime::now() - Duration::from_secs(10 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(ten_days_ago)
+        .unwrap();
+    let policy = LogPolicy {
+        enabled: true,
+        max_size: 1 << 20,
+        max_files: 10,
+        retention: Duration::from_secs(7 * 86_400),
+        warn: true,
+    };
+    let journal = Journal::open(&dir, "r", policy);
+    journal.flush();
+    assert!(
+        !old.exists(),
+        "a file older than retention_days is removed when the journal opens"
+    );
+    assert!(recent.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 fn result_entry(i: usize) -> (String, String) {
     (format!("echo {i}"), format!("line {i}\n"))
 }
@@ -277,7 +311,14 @@ fn the_user_config_applies_under_the_project_config() {
     )
     .unwrap();
     let s = Project::open(&root).unwrap().settings;
+    let alone = config::load_user().unwrap();
     std::env::remove_var("XDG_CONFIG_HOME");
+    assert_eq!(
+        alone.socket.as_deref(),
+        Some("/user.sock"),
+        "outside a project, the user's file alone"
+    );
+    assert_eq!(alone.retention_days, 9);
     assert_eq!(s.retention_days, 9, "from the user's file");
     assert_eq!(s.log_level, config::LogLevel::Debug);
     assert_eq!(s.socket.as_deref(), Some("/project.sock"), "the project's file wins");

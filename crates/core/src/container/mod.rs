@@ -81,10 +81,10 @@ impl Container {
     /// Creates and starts a container. Options are checked before the engine is
     /// contacted; if the container is created but fails to start, it is removed.
     pub async fn create(mut opts: CreateOptions) -> Result<Container> {
-        let project = apply_project(&mut opts)?;
+        let (project, config_socket) = apply_project(&mut opts)?;
         let discovery = Discovery {
             explicit: opts.socket_path.clone(),
-            project_socket: project.as_ref().and_then(|p| p.settings.socket.clone()),
+            project_socket: config_socket,
         };
         let spec = opts.into_spec()?;
         // The instance directory comes first: an unwritable project fails
@@ -589,12 +589,13 @@ impl Container {
     }
 }
 
-/// Applies the project's configuration to `opts`: the project at
-/// `opts.project_root`, or the one found from the current directory (unless
-/// `opts.project` names another). The project's `default_profile` (when
-/// neither `profile` nor `image` is given) and `default_persist` (when
-/// `persist` is not) apply; `project` becomes its name.
-fn apply_project(opts: &mut CreateOptions) -> Result<Option<Project>> {
+/// Applies the configuration to `opts`: the project at `opts.project_root`,
+/// or the one found from the current directory (unless `opts.project` names
+/// another), over the user's config; outside a project, the user's config
+/// alone. `default_profile` (when neither `profile` nor `image` is given) and
+/// `default_persist` (when `persist` is not) apply; in a project, `project`
+/// becomes its name. Returns the project and the config's `socket`.
+fn apply_project(opts: &mut CreateOptions) -> Result<(Option<Project>, Option<String>)> {
     let project = match &opts.project_root {
         Some(root) => {
             let p = Project::open(std::path::Path::new(root))?;
@@ -605,20 +606,23 @@ fn apply_project(opts: &mut CreateOptions) -> Result<Option<Project>> {
                     p.settings.project_name
                 )));
             }
-            p
+            Some(p)
         }
-        None => match Project::from_cwd()? {
-            Some(p) if opts.project.as_ref().is_none_or(|n| *n == p.settings.project_name) => p,
-            _ => return Ok(None),
-        },
+        None => Project::from_cwd()?.filter(|p| opts.project.as_ref().is_none_or(|n| *n == p.settings.project_name)),
     };
-    opts.project = Some(project.settings.project_name.clone());
-    opts.project_root = Some(project.root.display().to_string());
-    opts.persist = opts.persist.or(Some(project.settings.default_persist));
-    if opts.profile.is_none() && opts.image.is_none() {
-        opts.profile = project.settings.default_profile.clone();
+    let settings = match &project {
+        Some(p) => p.settings.clone(),
+        None => project::config::load_user()?,
+    };
+    if let Some(p) = &project {
+        opts.project = Some(p.settings.project_name.clone());
+        opts.project_root = Some(p.root.display().to_string());
     }
-    Ok(Some(project))
+    opts.persist = opts.persist.or(Some(settings.default_persist));
+    if opts.profile.is_none() && opts.image.is_none() {
+        opts.profile = settings.default_profile.clone();
+    }
+    Ok((project, settings.socket))
 }
 
 /// Creates and starts a container from a checked spec, with the runner placed

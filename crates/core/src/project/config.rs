@@ -225,6 +225,16 @@ pub fn load(project_file: &Path, fallback_name: &str) -> Result<Settings> {
     Ok(user.merged(project).settings(fallback_name))
 }
 
+/// The user's config alone (outside any project): its `project_name`, if
+/// any, names nothing.
+pub fn load_user() -> Result<Settings> {
+    let user = match user_config_path() {
+        Some(p) => read(&p)?,
+        None => ConfigFile::default(),
+    };
+    Ok(user.settings(""))
+}
+
 /// A size: a byte count, or a number with a unit (`512KB`, `10MB`, `1GiB`,
 /// `100k`); every unit counts in powers of 1024.
 pub fn parse_size(text: &str) -> Option<u64> {
