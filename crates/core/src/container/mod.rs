@@ -120,7 +120,11 @@ impl Container {
             id: self.id(),
             name: self.name.clone(),
             image: self.image.clone(),
-            profile: options.profile.clone(),
+            // The profile asked for, or the one whose image this is.
+            profile: options
+                .profile
+                .clone()
+                .or_else(|| crate::profile::by_image(&self.image).map(|p| p.name.to_string())),
             project: p.settings.project_name.clone(),
             created_at: crate::journal::timestamp(std::time::SystemTime::now()),
             persist: self.persist,
