@@ -310,12 +310,18 @@ describe('projects', { timeout: 300_000 }, () => {
   it('a process that exits without shutdown() still writes every history line', async () => {
     const root = newProject(`exit-${run}`)
     const fixture = join(__dirname, 'fixtures', 'journal-exit.mjs')
-    const name = execFileSync(process.execPath, [fixture, socketPath ?? '', IMAGE, root, run, '50'], {
+    const name = execFileSync(process.execPath, [fixture, socketPath ?? '', IMAGE, root, run, '20'], {
       encoding: 'utf8',
       timeout: 180_000,
     }).trim()
-    const lines = history(join(root, '.pocket-dock/instances', name))
-    assert.equal(lines.length, 50)
+    const dataPath = join(root, '.pocket-dock/instances', name)
+    const lines = history(dataPath)
+    assert.equal(lines.length, 20)
+    const logged = readdirSync(join(dataPath, 'logs')).reduce(
+      (n, f) => n + (readFileSync(join(dataPath, 'logs', f), 'utf8').match(/^=== /gm)?.length ?? 0),
+      0,
+    )
+    assert.equal(logged, 20, 'every log entry written too')
     await destroyContainer(name, { socketPath })
   })
 
