@@ -223,6 +223,14 @@ describe('projects', { timeout: 300_000 }, () => {
     } finally {
       await other.shutdown()
     }
+    // A cwd that was removed is in no project; creating still works.
+    const gone = tempDir()
+    const orphaned = await inDir(gone, () => {
+      rmSync(gone, { recursive: true })
+      return createNewContainer({ image: IMAGE, socketPath, labels })
+    })
+    assert.equal(orphaned.project, null)
+    await orphaned.shutdown()
   })
 
   it('the user config applies outside a project too, under explicit options; a bad one is a ProjectConfigError', async () => {

@@ -195,7 +195,11 @@ impl Project {
     }
 
     /// The project found from the current directory (walking up), if any.
+    /// A current directory that no longer exists is in no project.
     pub fn from_cwd() -> Result<Option<Project>> {
+        if std::env::current_dir().is_err() {
+            return Ok(None);
+        }
         find_root(None)?.map(|r| Project::open(&r)).transpose()
     }
 
