@@ -3,7 +3,15 @@ import { AsyncContainer } from './container'
 import { AbortError, callNative } from './errors'
 import { engineAddress } from './host'
 import { checkName, checkObject, checkSignal } from './validate'
-import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from './types'
+import type {
+  ContainerListItem,
+  CreateOptions,
+  DoctorOptions,
+  DoctorReport,
+  ProjectOptions,
+  ResumeOptions,
+  SocketOptions,
+} from './types'
 import { toListItem } from './convert'
 
 /**
@@ -77,4 +85,18 @@ export async function destroyContainer(name: string, opts: SocketOptions = {}): 
 export async function prune(opts: ProjectOptions = {}): Promise<number> {
   checkObject(opts, 'prune(opts)')
   return callNative(() => native.prune(engineAddress(opts), opts.project))
+}
+
+// ---- Projects (docs/projects.md) ----
+
+/**
+ * Compares a project's instance directories with its containers:
+ * `orphanedContainers` (persistent containers of the project with no
+ * instance directory), `staleInstanceDirs` (directories whose container is
+ * gone), `healthy` (how many match). Outside a project it rejects with
+ * `ProjectNotInitialized`.
+ */
+export async function doctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
+  checkObject(opts, 'doctor(opts)')
+  return callNative(() => native.doctor(opts.projectRoot, engineAddress(opts)))
 }

@@ -23,6 +23,8 @@ export {
   PocketDockError,
   PodmanNotRunning,
   PoolClosed,
+  ProjectConfigError,
+  ProjectError,
   ProjectNotInitialized,
   SessionClosed,
   SocketCommunicationError,
@@ -30,6 +32,7 @@ export {
   SocketError,
 } from './errors'
 export { listProfiles, resolveProfile, version } from './profiles'
+export { findProjectRoot, initProject } from './project'
 export type {
   BuildImageOptions,
   BuildProfileOptions,
@@ -37,8 +40,12 @@ export type {
   ContainerListItem,
   CreateOptions,
   EngineStatus,
+  DoctorOptions,
+  DoctorReport,
   ExportImagesOptions,
+  HistoryLine,
   ImageInfo,
+  InitProjectOptions,
   ListImagesOptions,
   ProcessInfo,
   ProfileInfo,

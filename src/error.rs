@@ -36,6 +36,10 @@ pub struct NativeErrorFields {
     pub found_by: Option<String>,
     /// Why connecting failed: `tls`, `auth`, `refused`, `protocol`, `unreachable`, `remote`, `other`.
     pub reason: Option<String>,
+    /// The config file of a `PROJECT_CONFIG_ERROR`, its line (from 1) and key.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub key: Option<String>,
 }
 
 impl From<&core::Error> for NativeErrorFields {
@@ -55,6 +59,9 @@ impl From<&core::Error> for NativeErrorFields {
             host: None,
             found_by: None,
             reason: None,
+            file: None,
+            line: None,
+            key: None,
         };
         match e {
             E::SocketConnection { socket_path, detail } => {
@@ -109,6 +116,21 @@ impl From<&core::Error> for NativeErrorFields {
             | E::SessionClosed { detail }
             | E::ProjectNotInitialized { detail }
             | E::PoolClosed { detail } => f.detail = Some(detail.clone()),
+            E::ProjectConfig {
+                file,
+                line,
+                key,
+                detail,
+            } => {
+                f.file = Some(file.clone());
+                f.line = *line;
+                f.key = key.clone();
+                f.detail = Some(detail.clone());
+            }
+            E::Project { path, detail } => {
+                f.path = Some(path.clone());
+                f.detail = Some(detail.clone());
+            }
             E::InvalidArgument(_) | E::OutOfRange(_) => {}
         }
         f

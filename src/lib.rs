@@ -13,6 +13,8 @@
 //! - [`images`]: profiles, and the image functions (build, pull, list,
 //!   remove, export/import) with their progress callbacks and byte streams.
 //! - [`pool`]: `NativePool`, a warm pool of started containers.
+//! - [`project`]: `initProject`, `findProjectRoot`, `doctor`, and the
+//!   journal's warnings and exit flush.
 //! - [`options`]: the option objects JS passes in, and `NativeExecResult`.
 //! - [`error`]: core errors as JS errors (`NativeErrorFields`).
 //! - [`call`]: the one helper each method runs its core future through, async
@@ -28,5 +30,6 @@ pub mod images;
 pub mod options;
 pub mod pool;
 pub mod process;
+pub mod project;
 mod runner;
 pub mod session;

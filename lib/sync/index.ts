@@ -8,7 +8,15 @@
  */
 import * as native from '../../binding.js'
 import { argTypeError, callNativeSync } from '../errors'
-import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from '../types'
+import type {
+  ContainerListItem,
+  CreateOptions,
+  DoctorOptions,
+  DoctorReport,
+  ProjectOptions,
+  ResumeOptions,
+  SocketOptions,
+} from '../types'
 import { toListItem } from '../convert'
 import { engineAddress } from '../host'
 import { checkName, checkObject } from '../validate'
@@ -55,6 +63,13 @@ export function destroyContainer(name: string, opts: SocketOptions = {}): void {
 export function prune(opts: ProjectOptions = {}): number {
   checkObject(opts, 'prune(opts)')
   return callNativeSync(() => native.pruneSync(engineAddress(opts), opts.project))
+}
+
+// ---- Projects (docs/projects.md) ----
+
+export function doctor(opts: DoctorOptions = {}): DoctorReport {
+  checkObject(opts, 'doctor(opts)')
+  return callNativeSync(() => native.doctorSync(opts.projectRoot, engineAddress(opts)))
 }
 
 export { buildImage, buildProfile, exportImages, importImages, listImages, pullImage, removeImage } from './images'

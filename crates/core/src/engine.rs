@@ -399,12 +399,19 @@ async fn connect_first(candidates: &[Candidate], mut tried: Vec<String>) -> Resu
         let shown = Endpoint::parse(&c.path)
             .map(|e| e.to_string())
             .unwrap_or_else(|_| c.path.clone());
+        // A project that names its engine means that engine: if it does not
+        // answer, no other one is silently used instead.
+        let named_by_project = c.source == PROJECT_CONFIG;
         if is_local_path(&c.path) && !Path::new(&c.path).exists() {
+            if named_by_project {
+                return Err(project_socket_error(&c.path, "no such file".into()));
+            }
             tried.push(format!("{shown} ({}: no such file)", c.source));
             continue;
         }
         match connect_host(&c.path, &c.source).await {
             Ok(engine) => return Ok(engine),
+            Err(e) if named_by_project => return Err(project_socket_error(&c.path, short_reason(&e))),
             Err(e) => tried.push(format!("{shown} ({}: {})", c.source, short_reason(&e))),
         }
     }
@@ -414,6 +421,18 @@ async fn connect_first(candidates: &[Candidate], mut tried: Vec<String>) -> Resu
 /// A socket path (or `unix://` URL) rather than a remote URL or a pipe.
 fn is_local_path(spec: &str) -> bool {
     !spec.contains("://") || spec.starts_with("unix://")
+}
+
+/// The source of the candidate a project config's `socket` names.
+const PROJECT_CONFIG: &str = "project config";
+
+fn project_socket_error(path: &str, reason: String) -> Error {
+    Error::SocketConnection {
+        socket_path: path.to_string(),
+        detail: format!(
+            "{reason} (it is the `socket` of the project config, .pocket-dock/pocket-dock.yaml: fix it there, or remove it to let discovery choose)"
+        ),
+    }
 }
 
 /// The ordered candidates, from the given environment values.
@@ -441,7 +460,7 @@ pub fn candidates(
         push(strip_unix_scheme(h), format!("Docker context {name:?}"));
     }
     if let Some(p) = project_socket {
-        push(strip_unix_scheme(p), "project config".into());
+        push(strip_unix_scheme(p), PROJECT_CONFIG.into());
     }
     #[cfg(windows)]
     {

@@ -56,7 +56,7 @@ impl Pool {
                 "a pool names its containers itself (each needs a name of its own): leave out `name`",
             ));
         }
-        if opts.persist {
+        if opts.persist == Some(true) {
             return Err(invalid(
                 "pooled containers are ephemeral (they end with this process): leave out `persist`, or create persistent containers with `createNewContainer()`",
             ));
@@ -68,6 +68,11 @@ impl Pool {
                 )));
             }
         }
+        // Ephemeral even inside a project whose `default_persist` is true.
+        let opts = CreateOptions {
+            persist: Some(false),
+            ..opts
+        };
         // Every check a creation would make, now rather than in the filler.
         opts.clone().into_spec()?;
 

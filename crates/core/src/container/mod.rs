@@ -26,8 +26,10 @@ use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecResult, RunOptions};
 use crate::files;
 use crate::image;
+use crate::journal::{Entry, Journal, LogPolicy};
 use crate::labels;
 use crate::persist;
+use crate::project::{self, instance, Project};
 use crate::runner::{self, KillMode};
 use crate::session::Session;
 use crate::validate;
@@ -54,6 +56,9 @@ pub struct Container {
     lifecycle: tokio::sync::Mutex<()>,
     /// Set once `shutdown()` has begun: later commands fail fast and clearly.
     shut_down: AtomicBool,
+    /// A persistent project container's history and logs (its instance
+    /// directory, see `docs/projects.md`).
+    journal: Option<Arc<Journal>>,
 }
 
 /// The engine-side identity of the container, replaced by a fresh reboot.
@@ -81,13 +86,67 @@ impl Container {
 
     /// [`Container::create`] whose image pull (`pull: 'missing' | 'always'`)
     /// stops when `cancel` fires, with `Error::Aborted`.
-    pub async fn create_cancellable(opts: CreateOptions, cancel: CancellationToken) -> Result<Container> {
+    pub async fn create_cancellable(mut opts: CreateOptions, cancel: CancellationToken) -> Result<Container> {
+        let (project, config_socket) = apply_project(&mut opts)?;
         let discovery = Discovery {
             explicit: opts.socket_path.clone(),
-            project_socket: None,
+            project_socket: config_socket,
         };
         let spec = opts.into_spec()?;
-        let engine = engine::connect(&discovery).await?;
+        // The instance directory comes first: an unwritable project fails
+        // before anything exists on the engine.
+        let instance = match &project {
+            Some(p) if spec.persist => {
+                let dir = p.instance_dir(&spec.name);
+                let new = instance::create(&dir)?;
+                Some((p, dir, new))
+            }
+            _ => None,
+        };
+        let created = Self::create_on_engine(spec, &discovery, cancel).await;
+        let mut container = match created {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some((_, dir, true)) = &instance {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                return Err(e);
+            }
+        };
+        if let Some((p, dir, _)) = instance {
+            container.journal = Some(container.open_journal(p, &dir)?);
+        }
+        Ok(container)
+    }
+
+    /// Writes `instance.toml` and starts the journal of instance directory `dir`.
+    fn open_journal(&self, p: &Project, dir: &std::path::Path) -> Result<Arc<Journal>> {
+        let options = self.options.clone().unwrap_or_default();
+        let record = instance::InstanceRecord {
+            id: self.id(),
+            name: self.name.clone(),
+            image: self.image.clone(),
+            // The profile asked for, or the one whose image this is.
+            profile: options
+                .profile
+                .clone()
+                .or_else(|| crate::profile::by_image(&self.image).map(|p| p.name.to_string())),
+            project: p.settings.project_name.clone(),
+            created_at: crate::journal::timestamp(std::time::SystemTime::now()),
+            persist: self.persist,
+            limits: instance::Limits {
+                mem_limit: options.mem_limit.clone(),
+                cpu_percent: options.cpu_percent,
+                pids_limit: options.pids_limit,
+            },
+            ports: options.ports.iter().cloned().collect(),
+        };
+        instance::write_record(dir, &record)?;
+        Ok(Journal::open(dir, &self.name, LogPolicy::of(&p.settings)))
+    }
+
+    async fn create_on_engine(spec: ContainerSpec, discovery: &Discovery, cancel: CancellationToken) -> Result<Container> {
+        let engine = engine::connect(discovery).await?;
         persist::sweep_once(&engine);
         let pull = match spec.pull {
             PullPolicy::Never => false,
@@ -114,6 +173,7 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
+            journal: None,
         })
     }
 
@@ -159,7 +219,8 @@ impl Container {
                 reaper = Some(Reaper::arm(&engine, &id).await?);
             }
         }
-        Ok(Container {
+        let project_root = label(labels::PROJECT_ROOT).map(str::to_string);
+        let mut container = Container {
             engine,
             name: found.name.unwrap_or_default().trim_start_matches('/').to_string(),
             image: config.image.unwrap_or_default(),
@@ -175,7 +236,35 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
-        })
+            journal: None,
+        };
+        // A persistent project container goes on writing to its instance
+        // directory (made again if it was removed). A project that is gone or
+        // broken does not stop the container from resuming.
+        if let (true, Some(root)) = (persist, project_root) {
+            if let Ok(p) = Project::open(std::path::Path::new(&root)) {
+                let dir = p.instance_dir(&container.name);
+                if instance::create(&dir).is_ok() {
+                    container.journal = match instance::read_record(&dir) {
+                        Some(_) => Some(Journal::open(&dir, &container.name, LogPolicy::of(&p.settings))),
+                        None => container.open_journal(&p, &dir).ok(),
+                    };
+                }
+            }
+        }
+        Ok(container)
+    }
+
+    /// The instance directory of a persistent project container.
+    pub fn data_path(&self) -> Option<&std::path::Path> {
+        self.journal.as_deref().map(Journal::dir)
+    }
+
+    /// Records a finished command in the journal, if there is one.
+    fn record(&self, kind: &str, cmd: &str, started: std::time::SystemTime, r: &ExecResult) {
+        if let Some(j) = &self.journal {
+            j.record(Entry::of(kind, cmd, started, r));
+        }
     }
 
     /// The engine's container id (it changes with `reboot({ fresh: true })`).
@@ -219,9 +308,12 @@ impl Container {
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, _) = self.current();
-        exec::run(&self.engine, &id, plan, cancel)
+        let started = std::time::SystemTime::now();
+        let result = exec::run(&self.engine, &id, plan, cancel)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| self.explain(e))?;
+        self.record("run", cmd, started, &result);
+        Ok(result)
     }
 
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
@@ -239,9 +331,41 @@ impl Container {
                 _ = token.cancelled() => {}
             }
         });
-        exec::stream::start(self.engine.clone(), id, plan, cancel)
+        let started = std::time::SystemTime::now();
+        // A project container's log keeps a copy of what streams by (up to
+        // the log's file size: more could not be kept anyway).
+        let copy: Arc<Mutex<(String, String)>> = Default::default();
+        let tap = self.journal.as_ref().filter(|j| j.logs_output()).map(|j| {
+            let (copy, cap) = (copy.clone(), j.max_log_size());
+            let tap: exec::output::Tap = Arc::new(move |kind, data: &str| {
+                let mut copy = copy.lock().unwrap();
+                let kept = copy.0.len() + copy.1.len();
+                if kept < cap {
+                    let mut end = data.len().min(cap - kept);
+                    while !data.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    match kind {
+                        exec::output::StreamKind::Stdout => copy.0.push_str(&data[..end]),
+                        exec::output::StreamKind::Stderr => copy.1.push_str(&data[..end]),
+                    }
+                }
+            });
+            tap
+        });
+        let stream = exec::stream::start(self.engine.clone(), id, plan, cancel, tap)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| self.explain(e))?;
+        if let Some(j) = self.journal.clone() {
+            let (ended, cmd) = (stream.ended(), cmd.to_string());
+            tokio::spawn(async move {
+                if let Ok(mut r) = ended.await {
+                    (r.stdout, r.stderr) = std::mem::take(&mut *copy.lock().unwrap());
+                    j.record(Entry::of("stream", &cmd, started, &r));
+                }
+            });
+        }
+        Ok(stream)
     }
 
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
@@ -250,9 +374,18 @@ impl Container {
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
-        exec::process::spawn(self.engine.clone(), id, plan, stopped)
+        let started = std::time::SystemTime::now();
+        let process = exec::process::spawn(self.engine.clone(), id, plan, stopped)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| self.explain(e))?;
+        if let Some(j) = self.journal.clone() {
+            let (finished, cmd) = (process.finished(), cmd.to_string());
+            tokio::spawn(async move {
+                let r = finished.await;
+                j.record(Entry::of("detach", &cmd, started, &r));
+            });
+        }
+        Ok(process)
     }
 
     /// Opens a long-lived shell session; it closes with the container.
@@ -261,6 +394,7 @@ impl Container {
         let (id, stopped) = self.current();
         Session::open(self.engine.clone(), id, self.default_timeout, stopped)
             .await
+            .map(|s| s.journaled(self.journal.clone()))
             .map_err(|e| self.explain(e))
     }
 
@@ -348,6 +482,15 @@ impl Container {
                 (old_id, None, old_mode)
             }
         };
+        // A recreated container has a new id: its instance.toml says so.
+        if let (true, Some(dir)) = (fresh, self.data_path()) {
+            if let Some(mut record) = instance::read_record(dir) {
+                record.id = id.clone();
+                // The container is recreated either way; a record that
+                // cannot be written is only out of date.
+                let _ = instance::write_record(dir, &record);
+            }
+        }
         *self.live.lock().unwrap() = Live {
             id,
             stopped: CancellationToken::new(),
@@ -414,10 +557,17 @@ impl Container {
             self.engine.stop(&id, force).await?;
         }
         if self.persist {
+            // Everything the commands printed is on disk before this returns.
+            if let Some(j) = self.journal.clone() {
+                let _ = tokio::task::spawn_blocking(move || j.flush()).await;
+            }
             return Ok(());
         }
         self.engine.remove_and_wait(&id).await?;
         self.release_reaper();
+        if let Some(root) = self.options.as_ref().and_then(|o| o.project_root.as_deref()) {
+            project::remove_instance_dir(std::path::Path::new(root), &self.name)?;
+        }
         Ok(())
     }
 
@@ -446,6 +596,42 @@ impl Container {
             other => other,
         }
     }
+}
+
+/// Applies the configuration to `opts`: the project at `opts.project_root`,
+/// or the one found from the current directory (unless `opts.project` names
+/// another), over the user's config; outside a project, the user's config
+/// alone. `default_profile` (when neither `profile` nor `image` is given) and
+/// `default_persist` (when `persist` is not) apply; in a project, `project`
+/// becomes its name. Returns the project and the config's `socket`.
+fn apply_project(opts: &mut CreateOptions) -> Result<(Option<Project>, Option<String>)> {
+    let project = match &opts.project_root {
+        Some(root) => {
+            let p = Project::open(std::path::Path::new(root))?;
+            if let Some(name) = opts.project.as_ref().filter(|n| **n != p.settings.project_name) {
+                return Err(Error::InvalidArgument(format!(
+                    "`project` is {name:?}, but the project at {} is named {:?}: leave `project` out, or pass the root of project {name:?}",
+                    p.root.display(),
+                    p.settings.project_name
+                )));
+            }
+            Some(p)
+        }
+        None => Project::from_cwd()?.filter(|p| opts.project.as_ref().is_none_or(|n| *n == p.settings.project_name)),
+    };
+    let settings = match &project {
+        Some(p) => p.settings.clone(),
+        None => project::config::load_user()?,
+    };
+    if let Some(p) = &project {
+        opts.project = Some(p.settings.project_name.clone());
+        opts.project_root = Some(p.root.display().to_string());
+    }
+    opts.persist = opts.persist.or(Some(settings.default_persist));
+    if opts.profile.is_none() && opts.image.is_none() {
+        opts.profile = settings.default_profile.clone();
+    }
+    Ok((project, settings.socket))
 }
 
 /// Creates and starts a container from a checked spec, with the runner placed

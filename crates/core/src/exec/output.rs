@@ -98,6 +98,10 @@ fn last_char_start(bytes: &[u8]) -> usize {
     bytes.len()
 }
 
+/// Sees the decoded output of a streamed command as it passes (the journal
+/// of a project container keeps a copy for its log).
+pub type Tap = std::sync::Arc<dyn Fn(StreamKind, &str) + Send + Sync>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

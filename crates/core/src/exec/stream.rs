@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::attach::start_plan;
 use super::decode::Utf8Decoder;
-use super::output::StreamKind;
+use super::output::{StreamKind, Tap};
 use super::plan::{ExecPlan, ExecResult};
 use super::pump::{pump, Sink, Stop};
 use crate::engine::Engine;
@@ -45,11 +45,15 @@ struct ChannelSink {
     tx: mpsc::Sender<StreamChunk>,
     stdout: Utf8Decoder,
     stderr: Utf8Decoder,
+    tap: Option<Tap>,
 }
 
 impl ChannelSink {
     async fn send(&mut self, kind: StreamKind, data: String) {
         if !data.is_empty() {
+            if let Some(tap) = &self.tap {
+                tap(kind, &data);
+            }
             // A closed channel means the consumer is gone: nothing to do.
             let _ = self.tx.send(StreamChunk { kind, data }).await;
         }
@@ -66,13 +70,14 @@ impl Sink for ChannelSink {
     }
 }
 
-/// Starts `plan` and a reader task feeding the stream. Errors starting the
+/// Starts `plan` and a reader task feeding the stream (and `tap`, if given). Errors starting the
 /// command are returned here; later ones by [`ExecStream::result`].
 pub async fn start(
     engine: Arc<Engine>,
     container: String,
     plan: ExecPlan,
     cancel: CancellationToken,
+    tap: Option<Tap>,
 ) -> Result<ExecStream> {
     let started_at = Instant::now();
     let deadline = plan.deadline(started_at);
@@ -85,6 +90,7 @@ pub async fn start(
             tx,
             stdout: Utf8Decoder::default(),
             stderr: Utf8Decoder::default(),
+            tap,
         };
         let ended = pump(
             &engine,
@@ -170,7 +176,17 @@ impl ExecStream {
     /// The outcome, once the command has ended. The output went through the
     /// stream, so `stdout`/`stderr` are empty here.
     pub async fn result(&self) -> Result<ExecResult> {
-        let mut rx = self.result.clone();
+        self.ended().await
+    }
+
+    /// [`ExecStream::result`] as a future that holds no borrow of the stream
+    /// (for a task that records the command once it ends).
+    pub fn ended(&self) -> impl std::future::Future<Output = Result<ExecResult>> + Send + 'static {
+        let rx = self.result.clone();
+        async move { Self::wait_result(rx).await }
+    }
+
+    async fn wait_result(mut rx: watch::Receiver<Option<Result<ExecResult>>>) -> Result<ExecResult> {
         let done = rx.wait_for(Option::is_some).await;
         match done {
             Ok(r) => r.clone().expect("checked by wait_for"),
