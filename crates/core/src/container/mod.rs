@@ -145,7 +145,11 @@ impl Container {
         Ok(Journal::open(dir, &self.name, LogPolicy::of(&p.settings)))
     }
 
-    async fn create_on_engine(spec: ContainerSpec, discovery: &Discovery, cancel: CancellationToken) -> Result<Container> {
+    async fn create_on_engine(
+        spec: ContainerSpec,
+        discovery: &Discovery,
+        cancel: CancellationToken,
+    ) -> Result<Container> {
         let engine = engine::connect(discovery).await?;
         persist::sweep_once(&engine);
         let pull = match spec.pull {
