@@ -10,7 +10,8 @@
 //   stage  copies the built addon and the in-container runner into the
 //          package of this machine's platform, or of `--target <triple>` with
 //          `--addon <file>` and `--runner <file>` (the release workflow),
-//          since `napi prepublish` copies the .node file only.
+//          since `napi prepublish` copies the .node file only; `--into <dir>`
+//          stages a copy of the package there instead (the packed-install test).
 //
 // Why the runner goes in every package: it runs inside the containers, which
 // are Linux on every host (Docker Desktop and Podman machine run a Linux VM of
@@ -128,10 +129,14 @@ function stage(args) {
       process.exit(1)
     }
   }
-  copyFileSync(addon, join(root, p.dir, p.node))
-  copyFileSync(runner, join(root, p.dir, RUNNER))
-  chmodSync(join(root, p.dir, RUNNER), 0o755)
-  console.log(join(root, p.dir))
+  const into = opt('into') ?? join(root, p.dir)
+  mkdirSync(into, { recursive: true })
+  writeFileSync(join(into, 'package.json'), json(p.pkg))
+  writeFileSync(join(into, 'README.md'), readme(p))
+  copyFileSync(addon, join(into, p.node))
+  copyFileSync(runner, join(into, RUNNER))
+  chmodSync(join(into, RUNNER), 0o755)
+  console.log(into)
 }
 
 function localTriple() {
@@ -155,7 +160,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   else if (cmd === 'stage') stage(rest)
   else {
     console.error(
-      'usage: node scripts/platform-packages.mjs sync|check|stage [--target <triple> --addon <file> --runner <file>]',
+      'usage: node scripts/platform-packages.mjs sync|check|stage [--target <triple> --addon <file> --runner <file> --into <dir>]',
     )
     process.exit(2)
   }
