@@ -30,7 +30,9 @@ export class SocketConnectionError extends SocketError {
   override readonly code: string = 'SOCKET_CONNECTION_ERROR'
   constructor(
     message: string,
+    /** The socket that was tried. */
     readonly socketPath: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -42,6 +44,7 @@ export class SocketCommunicationError extends SocketError {
   override readonly code: string = 'SOCKET_COMMUNICATION_ERROR'
   constructor(
     message: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -53,6 +56,7 @@ export class PodmanNotRunning extends SocketError {
   override readonly code: string = 'PODMAN_NOT_RUNNING'
   constructor(
     message: string,
+    /** Every socket discovery tried, in order. */
     readonly tried: string[],
   ) {
     super(message)
@@ -64,7 +68,9 @@ export class ContainerError extends PocketDockError {
   override readonly code: string = 'CONTAINER_ERROR'
   constructor(
     message: string,
+    /** The container concerned (its id, or the name it was asked for). */
     readonly containerId: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -92,6 +98,7 @@ export class FileNotFound extends ContainerError {
   constructor(
     message: string,
     containerId: string,
+    /** The path inside the container. */
     readonly path: string,
   ) {
     super(message, containerId, `no such file or directory: ${path}`)
@@ -104,6 +111,7 @@ export class IsADirectory extends ContainerError {
   constructor(
     message: string,
     containerId: string,
+    /** The path inside the container. */
     readonly path: string,
   ) {
     super(message, containerId, `is a directory: ${path}`)
@@ -116,6 +124,7 @@ export class NotADirectory extends ContainerError {
   constructor(
     message: string,
     containerId: string,
+    /** The path inside the container. */
     readonly path: string,
   ) {
     super(message, containerId, `not a directory: ${path}`)
@@ -127,6 +136,7 @@ export class ImageNotFound extends PocketDockError {
   override readonly code: string = 'IMAGE_NOT_FOUND'
   constructor(
     message: string,
+    /** The image reference concerned. */
     readonly image: string,
   ) {
     super(message)
@@ -142,10 +152,15 @@ export class ImageBuildError extends PocketDockError {
   override readonly code: string = 'BUILD_FAILED'
   constructor(
     message: string,
+    /** The image reference concerned. */
     readonly image: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
+    /** The build step that failed (1-based), when known. */
     readonly step: number | null = null,
+    /** The Dockerfile instruction of that step (`RUN make`), when known. */
     readonly instruction: string | null = null,
+    /** The step's last lines of output (at most 20). */
     readonly logTail: string[] = [],
   ) {
     super(message)
@@ -161,7 +176,9 @@ export class ImagePullError extends PocketDockError {
   override readonly code: string = 'IMAGE_PULL_FAILED'
   constructor(
     message: string,
+    /** The image reference concerned. */
     readonly image: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -184,9 +201,11 @@ export class ProjectNotInitialized extends PocketDockError {
  * `cause` and what the command printed before it was killed as `result`.
  */
 export class AbortError extends Error {
+  /** Always `ABORT_ERR`, as Node's own aborts. */
   readonly code = 'ABORT_ERR'
   constructor(
     reason: unknown,
+    /** The command's partial outcome (what it printed before the abort), for an aborted `run`. */
     readonly result?: import('./exec-result').ExecResult,
   ) {
     super('The operation was aborted', { cause: reason })

@@ -13,6 +13,7 @@ import { toListItem } from '../convert'
 import { checkName, checkObject } from '../validate'
 import { Container } from './container'
 
+/** {@inheritDoc index!createNewContainer} */
 export function createNewContainer(opts: CreateOptions = {}): Container {
   checkObject(opts, 'createNewContainer(opts)')
   return new Container(
@@ -20,29 +21,34 @@ export function createNewContainer(opts: CreateOptions = {}): Container {
   )
 }
 
+/** {@inheritDoc index!resumeContainer} */
 export function resumeContainer(name: string, opts: ResumeOptions = {}): Container {
   checkName(name, 'resumeContainer')
   checkObject(opts, 'resumeContainer(name, opts)')
   return new Container(callNativeSync(() => native.resumeContainerSync(name, opts.socketPath, opts.timeout)))
 }
 
+/** {@inheritDoc index!listContainers} */
 export function listContainers(opts: ProjectOptions = {}): ContainerListItem[] {
   checkObject(opts, 'listContainers(opts)')
   return callNativeSync(() => native.listContainersSync(opts.socketPath, opts.project)).map(toListItem)
 }
 
+/** {@inheritDoc index!stopContainer} */
 export function stopContainer(name: string, opts: SocketOptions = {}): void {
   checkName(name, 'stopContainer')
   checkObject(opts, 'stopContainer(name, opts)')
   callNativeSync(() => native.stopContainerSync(name, opts.socketPath))
 }
 
+/** {@inheritDoc index!destroyContainer} */
 export function destroyContainer(name: string, opts: SocketOptions = {}): void {
   checkName(name, 'destroyContainer')
   checkObject(opts, 'destroyContainer(name, opts)')
   callNativeSync(() => native.destroyContainerSync(name, opts.socketPath))
 }
 
+/** {@inheritDoc index!prune} */
 export function prune(opts: ProjectOptions = {}): number {
   checkObject(opts, 'prune(opts)')
   return callNativeSync(() => native.pruneSync(opts.socketPath, opts.project))
