@@ -199,7 +199,13 @@ impl Engine {
         use http_body_util::BodyExt;
         let io = |err: std::io::Error| self.io_error(err);
         let exchange = async {
+            #[cfg(unix)]
             let stream = tokio::net::UnixStream::connect(&self.socket_path).await.map_err(io)?;
+            // Docker Desktop and Podman machine listen on a named pipe on Windows.
+            #[cfg(windows)]
+            let stream = tokio::net::windows::named_pipe::ClientOptions::new()
+                .open(&self.socket_path)
+                .map_err(io)?;
             let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
                 .map_err(|e| io(std::io::Error::other(e)))?;
@@ -381,8 +387,11 @@ async fn connect_socket(path: &str) -> Result<Arc<Engine>> {
         return Ok(engine);
     }
     let op = Op::Engine { socket_path: path };
-    let docker = Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION)
-        .map_err(|e| Error::from_engine(e, op))?;
+    #[cfg(unix)]
+    let docker = Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION);
+    #[cfg(windows)]
+    let docker = Docker::connect_with_named_pipe(path, REQUEST_TIMEOUT_SECS, API_DEFAULT_VERSION);
+    let docker = docker.map_err(|e| Error::from_engine(e, op))?;
     ping(&docker, path).await?;
     // bollard sends unversioned paths, so each engine answers at its own level;
     // negotiating still records the version for requests that need it.

@@ -256,10 +256,13 @@ impl Context {
 /// One entry, owned by root as the docker CLI sends it, with its mode and
 /// mtime; a symlink as a link, a socket not at all.
 fn append_entry(b: &mut tar::Builder<&mut ChunkWriter>, path: &Path, rel: &str, meta: &fs::Metadata) -> io::Result<()> {
-    use std::os::unix::fs::FileTypeExt;
     let kind = meta.file_type();
-    if kind.is_socket() {
-        return Ok(());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_socket() {
+            return Ok(());
+        }
     }
     let mut header = tar::Header::new_gnu();
     header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
