@@ -130,6 +130,23 @@ describe('packed install', { timeout: 600_000 }, () => {
     assert.match(r.stdout, /^hello\n 0 true$/m)
   })
 
+  it('finds the runner in the platform package: commands are killed the subreaper way', () => {
+    writeFileSync(
+      join(app, 'runner.mjs'),
+      `import { createNewContainer } from 'pocket-dock'
+const c = await createNewContainer({ image: '${IMAGE}' })
+try {
+  console.log((await c.info()).killMode)
+} finally {
+  await c.shutdown()
+}
+`,
+    )
+    const r = node('runner.mjs')
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'subreaper')
+  })
+
   it("the README's `await using` example runs natively on Node 24 and later", (t) => {
     if (nodeMajor < 24) {
       t.skip(`Node ${process.versions.node} does not parse \`await using\` (the try/finally form above runs instead)`)
