@@ -93,7 +93,7 @@ describe('examples', { timeout: 600_000 }, () => {
     it('streams stdout and stderr as Server-Sent Events, then the exit', async () => {
       const res = await fetch(url, { method: 'POST', body: 'echo one; echo two >&2; exit 3' })
       assert.equal(res.headers.get('content-type'), 'text/event-stream')
-      const got = []
+      const got: { event?: string; data: any }[] = []
       for await (const e of events(res)) got.push(e)
       const text = (stream: string) =>
         got
@@ -107,7 +107,7 @@ describe('examples', { timeout: 600_000 }, () => {
 
     it('sends output before the command ends, and a runaway command times out', async () => {
       const res = await fetch(url, { method: 'POST', body: 'echo started; sleep 30' })
-      const got = []
+      const got: { event?: string; data: any }[] = []
       for await (const e of events(res)) got.push(e)
       assert.deepEqual(got[0], { event: 'stdout', data: 'started\n' })
       assert.equal(got.at(-1)?.event, 'exit')
@@ -136,7 +136,7 @@ describe('examples', { timeout: 600_000 }, () => {
         method: 'POST',
         body: 'touch /tmp/mine; ls /tmp; ip -o link 2>/dev/null | grep -vc " lo:" || true',
       })
-      const got = []
+      const got: { event?: string; data: any }[] = []
       for await (const e of events(res)) got.push(e)
       const out = got
         .filter((e) => e.event === 'stdout')
