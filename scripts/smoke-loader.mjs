@@ -8,7 +8,7 @@
 //
 //   node scripts/smoke-loader.mjs --packed <staged platform package dir>
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -57,7 +57,11 @@ writeFileSync(
   join(app, 'smoke.mjs'),
   `const kind = 'ESM'; import * as api from 'pocket-dock'; import * as sync from 'pocket-dock/sync';${check}`,
 )
-for (const file of ['smoke.cjs', 'smoke.mjs']) {
-  process.stdout.write(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }))
+try {
+  for (const file of ['smoke.cjs', 'smoke.mjs']) {
+    process.stdout.write(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8' }))
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true })
 }
 console.log(`smoke: ${process.platform}-${process.arch}, Node ${process.versions.node}: OK`)
