@@ -11,7 +11,8 @@ describe('modules', () => {
   it('require and import of pocket-dock and pocket-dock/async export the same names', async () => {
     const names = (m: object) =>
       Object.keys(m)
-        .filter((k) => k !== 'default' && k !== '__esModule')
+        // Node 23+ adds a 'module.exports' key to the ESM view of a CommonJS module.
+        .filter((k) => k !== 'default' && k !== '__esModule' && k !== 'module.exports')
         .sort()
     const cjs = names(require('pocket-dock'))
     const cjsAsync = names(require('pocket-dock/async'))

@@ -132,7 +132,7 @@ describe('pocket-dock/sync', () => {
   it('exports the same names as the async module, minus the Async prefix', async () => {
     const names = (m: object) =>
       Object.keys(m)
-        .filter((k) => k !== 'default' && k !== '__esModule')
+        .filter((k) => k !== 'default' && k !== '__esModule' && k !== 'module.exports') // Node 23+ adds 'module.exports'
         .map((k) => k.replace(/^Async/, ''))
         .sort()
     assert.deepEqual(names(require('pocket-dock/sync')), names(require('pocket-dock/async')))

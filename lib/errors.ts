@@ -30,7 +30,9 @@ export class SocketConnectionError extends SocketError {
   override readonly code: string = 'SOCKET_CONNECTION_ERROR'
   constructor(
     message: string,
+    /** The socket that was tried. */
     readonly socketPath: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -62,6 +64,7 @@ export class SocketCommunicationError extends SocketError {
   override readonly code: string = 'SOCKET_COMMUNICATION_ERROR'
   constructor(
     message: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -73,6 +76,7 @@ export class PodmanNotRunning extends SocketError {
   override readonly code: string = 'PODMAN_NOT_RUNNING'
   constructor(
     message: string,
+    /** Every socket discovery tried, in order. */
     readonly tried: string[],
   ) {
     super(message)
@@ -84,7 +88,9 @@ export class ContainerError extends PocketDockError {
   override readonly code: string = 'CONTAINER_ERROR'
   constructor(
     message: string,
+    /** The container concerned (its id, or the name it was asked for). */
     readonly containerId: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -112,6 +118,7 @@ export class FileNotFound extends ContainerError {
   constructor(
     message: string,
     containerId: string,
+    /** The path inside the container. */
     readonly path: string,
   ) {
     super(message, containerId, `no such file or directory: ${path}`)
@@ -124,6 +131,7 @@ export class IsADirectory extends ContainerError {
   constructor(
     message: string,
     containerId: string,
+    /** The path inside the container. */
     readonly path: string,
   ) {
     super(message, containerId, `is a directory: ${path}`)
@@ -136,6 +144,7 @@ export class NotADirectory extends ContainerError {
   constructor(
     message: string,
     containerId: string,
+    /** The path inside the container. */
     readonly path: string,
   ) {
     super(message, containerId, `not a directory: ${path}`)
@@ -147,6 +156,7 @@ export class ImageNotFound extends PocketDockError {
   override readonly code: string = 'IMAGE_NOT_FOUND'
   constructor(
     message: string,
+    /** The image reference concerned. */
     readonly image: string,
   ) {
     super(message)
@@ -162,10 +172,15 @@ export class ImageBuildError extends PocketDockError {
   override readonly code: string = 'BUILD_FAILED'
   constructor(
     message: string,
+    /** The image reference concerned. */
     readonly image: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
+    /** The build step that failed (1-based), when known. */
     readonly step: number | null = null,
+    /** The Dockerfile instruction of that step (`RUN make`), when known. */
     readonly instruction: string | null = null,
+    /** The step's last lines of output (at most 20). */
     readonly logTail: string[] = [],
   ) {
     super(message)
@@ -181,7 +196,9 @@ export class ImagePullError extends PocketDockError {
   override readonly code: string = 'IMAGE_PULL_FAILED'
   constructor(
     message: string,
+    /** The image reference concerned. */
     readonly image: string,
+    /** The engine's or the system's own words. */
     readonly detail: string,
   ) {
     super(message)
@@ -239,9 +256,11 @@ export class ProjectConfigError extends ProjectError {
  * `cause` and what the command printed before it was killed as `result`.
  */
 export class AbortError extends Error {
+  /** Always `ABORT_ERR`, as Node's own aborts. */
   readonly code = 'ABORT_ERR'
   constructor(
     reason: unknown,
+    /** The command's partial outcome (what it printed before the abort), for an aborted `run`. */
     readonly result?: import('./exec-result').ExecResult,
   ) {
     super('The operation was aborted', { cause: reason })

@@ -30,6 +30,7 @@ export class ExecResult {
     return this.exitCode === 0 && !this.timedOut
   }
 
+  /** The fields above, `ok` included, as a plain object (what `JSON.stringify` prints). */
   toJSON() {
     const { exitCode, stdout, stderr, durationMs, timedOut, truncated, ok } = this
     return { exitCode, stdout, stderr, durationMs, timedOut, truncated, ok }

@@ -5,6 +5,7 @@ import { ExecResult } from './exec-result'
 
 /** A piece of a command's output, as it arrives. */
 export interface StreamChunk {
+  /** Which of the command's outputs it came from. */
   stream: 'stdout' | 'stderr'
   /** UTF-8 text; a character is never split between chunks. */
   data: string
@@ -47,6 +48,7 @@ export class AsyncExecStream implements AsyncIterable<StreamChunk> {
     this.#native.cancel()
   }
 
+  /** The output, chunk by chunk, as it arrives; once only. Rejects with `AbortError` after an abort. */
   async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk, void, undefined> {
     if (this.#iterated) throw new Error('an AsyncExecStream can be iterated only once')
     this.#iterated = true

@@ -5,7 +5,9 @@ import { checkObject, toSignal } from './validate'
 
 /** Buffered output of a detached process. */
 export interface BufferSnapshot {
+  /** The newest stdout kept (at most 1 MiB). */
   stdout: string
+  /** The newest stderr kept (at most 1 MiB). */
   stderr: string
 }
 

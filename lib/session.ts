@@ -70,6 +70,7 @@ export class AsyncSession {
     await callNative(() => this.#native.close())
   }
 
+  /** `await using s = await c.session()` closes it at scope end. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

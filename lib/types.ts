@@ -92,7 +92,7 @@ export interface TlsOptions {
 
 /** The engine to use (default: discovery; see `docs/remote.md`). */
 export interface SocketOptions {
-  /** A local socket path, or any `host` string. */
+  /** A local socket path, or any `host` string; default: the first engine that answers (see "Engine discovery" in the README). */
   socketPath?: string
   /** `unix:///path`, `tcp://host:port`, `ssh://user@host[:port]`, `npipe:////./pipe/name`. */
   host?: string
@@ -142,17 +142,23 @@ export interface RebootOptions {
 export interface ProcessInfo {
   /** The engine's view of the pid: the host's on Docker, the container's on Podman. */
   pid: number
+  /** The user it runs as. */
   user: string
+  /** Its command line. */
   command: string
 }
 
 /** What {@link AsyncContainer.info} reports, read live from the engine. */
 export interface ContainerInfo {
+  /** The engine's id of the container. */
   id: string
+  /** Its name. */
   name: string
   /** `running`, `exited`, `created`, `paused`, … */
   status: string
+  /** The image it was created from. */
   image: string
+  /** When it was created. */
   createdAt: Date
   /** When it last started; `null` when it is not running. */
   startedAt: Date | null
@@ -160,10 +166,13 @@ export interface ContainerInfo {
   uptime: number
   /** Memory in use without reclaimable cache, as text (`"1.2 MiB"`). */
   memoryUsage: string
+  /** {@link ContainerInfo.memoryUsage} in bytes. */
   memoryUsageBytes: number
   /** The memory limit as text; without a limit, the engine's whole memory. */
   memoryLimit: string
+  /** {@link ContainerInfo.memoryLimit} in bytes. */
   memoryLimitBytes: number
+  /** Memory in use, in percent of the limit. */
   memoryPercent: number
   /** CPU use over a 0.1 s sample, in percent of one core. */
   cpuPercent: number
@@ -171,9 +180,11 @@ export interface ContainerInfo {
   pids: number
   /** Whether it has a network beyond loopback. */
   network: boolean
+  /** Its address on the engine's network; `null` without a network. */
   ipAddress: string | null
   /** Published ports: container port (`"80"`, `"53/udp"`) → host port. */
   ports: Record<string, number>
+  /** The processes running in it. */
   processes: ProcessInfo[]
   /**
    * How a command's processes are found when it is killed (timeout, abort,
@@ -197,13 +208,19 @@ export interface ContainerInfo {
 
 /** One entry of {@link listContainers}. */
 export interface ContainerListItem {
+  /** The engine's id of the container. */
   id: string
+  /** Its name. */
   name: string
   /** `running`, `exited`, `created`, … */
   status: string
+  /** The image it was created from. */
   image: string
+  /** When it was created. */
   createdAt: Date
+  /** Whether it was created with `persist: true` (it outlives its creator). */
   persist: boolean
+  /** The project it belongs to, if any. */
   project: string | null
 }
 
@@ -245,11 +262,13 @@ export interface ShutdownOptions {
 
 /** A built-in profile: a build context shipped in the package, and the image it builds. */
 export interface ProfileInfo {
+  /** The profile's name (`minimal-python`, `dev`, …). */
   name: string
   /** The image a build is tagged with and containers of the profile run: `pocket-dock/<name>`. */
   imageTag: string
   /** Whether its containers get a network unless `network` says otherwise. */
   networkDefault: boolean
+  /** What the profile is for, in a sentence. */
   description: string
   /** Roughly what the built image weighs, e.g. `"~130 MB"`. */
   sizeEstimate: string
@@ -260,13 +279,45 @@ export interface ProfileInfo {
 /** A progress event of a long image operation, by `kind`. */
 export type ProgressEvent =
   /** A build reached step `step` of `total`; `text` is its instruction (`RUN make`). */
-  | { kind: 'step'; step: number; total: number; text: string }
+  | {
+      /** A build step began. */
+      kind: 'step'
+      /** Its number, from 1. */
+      step: number
+      /** How many steps the build has. */
+      total: number
+      /** Its instruction (`RUN make`). */
+      text: string
+    }
   /** A line a build printed. */
-  | { kind: 'log'; text: string }
+  | {
+      /** Build output. */
+      kind: 'log'
+      /** One line of it. */
+      text: string
+    }
   /** A pull's progress on one layer; bytes where the engine reports them (Docker does, Podman not). */
-  | { kind: 'layer'; id: string; status: string; current?: number; total?: number }
+  | {
+      /** Pull progress. */
+      kind: 'layer'
+      /** The layer (or blob) id. */
+      id: string
+      /** The engine's status text (`Downloading`, `Pull complete`, …). */
+      status: string
+      /** Bytes done, where the engine reports them. */
+      current?: number
+      /** Bytes in the layer, where the engine reports them. */
+      total?: number
+    }
   /** Bytes of an image archive moved so far, of `total` when known. */
-  | { kind: 'bytes'; done: number; total?: number }
+  | {
+      /** Archive bytes moved. */
+      kind: 'bytes'
+      /** Bytes so far. */
+      done: number
+      /** All bytes, when known. */
+      total?: number
+    }
 
 /** What every long image operation takes: where to report progress, and how to stop it. */
 export interface ProgressOptions extends SocketOptions {
@@ -294,6 +345,7 @@ export interface BuildImageOptions extends ProgressOptions {
 
 /** Options of {@link buildProfile}. */
 export interface BuildProfileOptions extends ProgressOptions {
+  /** Build every step anew, ignoring the engine's cache. */
   noCache?: boolean
   /** Extra `ARG` values, e.g. `{ BASE: 'my-mirror/python:3.12-slim' }` to build on another base image. */
   buildArgs?: Record<string, string>
@@ -302,7 +354,12 @@ export interface BuildProfileOptions extends ProgressOptions {
 /** Options of {@link pullImage}. */
 export interface PullImageOptions extends ProgressOptions {
   /** Registry credentials. */
-  auth?: { username: string; password: string }
+  auth?: {
+    /** The registry user. */
+    username: string
+    /** Their password or token. */
+    password: string
+  }
   /**
    * Verify the registry's TLS certificate (default: yes, except for a
    * registry on a loopback address, which both engines then reach over plain
@@ -320,9 +377,11 @@ export interface ImageInfo {
   tags: string[]
   /** Bytes on disk. */
   size: number
+  /** When it was created. */
   createdAt: Date
   /** The profile it was built from, if any. */
   profile: string | null
+  /** Its labels. */
   labels: Record<string, string>
 }
 

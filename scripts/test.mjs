@@ -4,6 +4,11 @@
 // Builds the offline test image and starts the local registries first, and
 // removes the image (and any container a failed test left) and stops the
 // registries at the end.
+//
+//   --node <bin>   run the JS/TS tests with that node (scripts/node-line.mjs
+//                  prints one per release line); default: this node
+//   --no-rust      skip the cargo tests (a second Node line needs only the JS suite)
+//   -- <files…>    only these test files (default: every file in __test__/)
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,10 +18,24 @@ import { fileURLToPath } from 'node:url'
 import { ensureImage, removeImage } from './test-image.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const argv = process.argv.slice(2)
+const dashes = argv.indexOf('--')
+const flags = dashes < 0 ? argv : argv.slice(0, dashes)
+const only = dashes < 0 ? [] : argv.slice(dashes + 1)
+const nodeAt = flags.indexOf('--node')
+const nodeBin = nodeAt < 0 ? process.execPath : flags[nodeAt + 1]
+const withRust = !flags.includes('--no-rust')
+if (nodeAt >= 0 && !nodeBin) {
+  console.error('usage: node scripts/test.mjs [--node <bin>] [--no-rust] [-- <test files>]')
+  process.exit(2)
+}
 const native = createRequire(import.meta.url)('../binding.js')
 
 const engine = await native.internal.engineInfo(process.env.POCKET_DOCK_SOCKET || undefined)
-console.log(`pocket-dock tests on ${engine.kind} ${engine.version} (API ${engine.apiVersion}) at ${engine.socketPath}`)
+const nodeVersion = spawnSync(nodeBin, ['--version'], { encoding: 'utf8' }).stdout.trim()
+console.log(
+  `pocket-dock tests on ${engine.kind} ${engine.version} (API ${engine.apiVersion}) at ${engine.socketPath}, Node ${nodeVersion}`,
+)
 const env = { ...process.env, POCKET_DOCK_SOCKET: engine.socketPath }
 const builtHere = await ensureImage(undefined, engine.socketPath)
 
@@ -33,17 +52,19 @@ const startedRegistry = !registryUp && run('bash', ['scripts/start-registry.sh']
 // test that fails twice fails the suite.
 const flaky = []
 const cargoTest = ['test', '-p', 'pocket_dock_core', '-p', 'pocket-dock-runner']
-let ok = run('cargo', cargoTest)
+let ok = !withRust || run('cargo', cargoTest)
 if (!ok && run('cargo', [...cargoTest, '--', '--test-threads=1'])) {
   ok = true
   flaky.push('cargo test')
 }
-const files = readdirSync(join(root, '__test__'))
-  .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.mjs') || f.endsWith('.test.cjs'))
-  .map((f) => join('__test__', f))
+const files = only.length
+  ? only
+  : readdirSync(join(root, '__test__'))
+      .filter((f) => f.endsWith('.test.ts') || f.endsWith('.test.mjs') || f.endsWith('.test.cjs'))
+      .map((f) => join('__test__', f))
 const failedList = join(mkdtempSync(join(tmpdir(), 'pocket-dock-test-')), 'failed')
 const nodeTest = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec']
-const jsOk = run(process.execPath, [
+const jsOk = run(nodeBin, [
   ...nodeTest,
   '--test-reporter-destination=stdout',
   `--test-reporter=${join(root, 'scripts/failed-files-reporter.mjs')}`,
@@ -56,7 +77,7 @@ if (!jsOk) {
   let retriedOk = failed.length > 0
   for (const file of failed) {
     console.log(`pocket-dock: ${file} failed; running it once more on its own`)
-    if (run(process.execPath, [...nodeTest, file])) flaky.push(file)
+    if (run(nodeBin, [...nodeTest, file])) flaky.push(file)
     else retriedOk = false
   }
   ok = retriedOk && ok

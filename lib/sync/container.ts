@@ -15,7 +15,7 @@ import { watchJournal } from '../project'
 export type SyncRunOptions = Omit<RunOptions, 'signal'>
 
 /**
- * The sync facade of {@link AsyncContainer}: the same methods, each
+ * The sync facade of {@link index!AsyncContainer}: the same methods, each
  * blocking until done and returning a value. Every call runs the same native
  * operation as the async one, to completion on the shared background runtime;
  * it works on any thread, including `worker_threads` workers.
@@ -30,21 +30,27 @@ export class Container {
     watchJournal(native.dataPath ?? null)
   }
 
+  /** {@inheritDoc index!AsyncContainer#containerId} */
   get containerId(): string {
     return this.#native.containerId
   }
+  /** {@inheritDoc index!AsyncContainer#name} */
   get name(): string {
     return this.#native.name
   }
+  /** {@inheritDoc index!AsyncContainer#socketPath} */
   get socketPath(): string {
     return this.#native.socketPath
   }
+  /** {@inheritDoc index!AsyncContainer#persist} */
   get persist(): boolean {
     return this.#native.persist
   }
+  /** {@inheritDoc index!AsyncContainer#project} */
   get project(): string | null {
     return this.#native.project ?? null
   }
+  /** {@inheritDoc index!AsyncContainer#dataPath} */
   get dataPath(): string | null {
     return this.#native.dataPath ?? null
   }
@@ -72,43 +78,56 @@ export class Container {
     return new ExecResult(callNativeSync(() => this.#native.runSync(cmd, native)))
   }
 
+  /** {@inheritDoc index!AsyncContainer#info} */
   info(): ContainerInfo {
     return toContainerInfo(callNativeSync(() => this.#native.infoSync()))
   }
+  /** {@inheritDoc index!AsyncContainer#reboot} */
   reboot(opts: RebootOptions = {}): void {
     checkObject(opts, 'reboot(opts)')
     callNativeSync(() => this.#native.rebootSync(opts.fresh ?? false))
   }
+  /** {@inheritDoc index!AsyncContainer#session} */
   session(): Session {
     return new Session(callNativeSync(() => this.#native.sessionSync()))
   }
+  /** {@inheritDoc index!AsyncContainer#writeFile} */
   writeFile(path: string, content: string | Uint8Array): void {
     callNativeSync(() => this.#native.writeFileSync(checkPath(path), toBuffer(content)))
   }
+  /** {@inheritDoc index!AsyncContainer#readFile} */
   readFile(path: string): Buffer {
     return callNativeSync(() => this.#native.readFileSync(checkPath(path)))
   }
+  /** {@inheritDoc index!AsyncContainer#listFiles} */
   listFiles(path = '/home/sandbox'): string[] {
     return callNativeSync(() => this.#native.listFilesSync(checkPath(path)))
   }
+  /** {@inheritDoc index!AsyncContainer#push} */
   push(src: string, dest: string): void {
     callNativeSync(() => this.#native.pushSync(resolve(checkPath(src)), checkPath(dest)))
   }
+  /** {@inheritDoc index!AsyncContainer#pull} */
   pull(src: string, dest: string): void {
     callNativeSync(() => this.#native.pullSync(checkPath(src), resolve(checkPath(dest))))
   }
+  /** {@inheritDoc index!AsyncContainer#snapshot} */
   snapshot(imageName: string): string {
     return callNativeSync(() => this.#native.snapshotSync(checkString(imageName, 'snapshot(imageName)')))
   }
+  /** {@inheritDoc index!AsyncContainer#onStdout} */
   onStdout(fn: (container: Container, data: string) => void): void {
     this.#callbacks.onStdout(fn)
   }
+  /** {@inheritDoc index!AsyncContainer#onStderr} */
   onStderr(fn: (container: Container, data: string) => void): void {
     this.#callbacks.onStderr(fn)
   }
+  /** {@inheritDoc index!AsyncContainer#onExit} */
   onExit(fn: (container: Container, exitCode: number) => void): void {
     this.#callbacks.onExit(fn)
   }
+  /** {@inheritDoc index!AsyncContainer#shutdown} */
   shutdown(opts: ShutdownOptions = {}): void {
     checkObject(opts, 'shutdown(opts)')
     callNativeSync(() => this.#native.shutdownSync(opts.force ?? false))

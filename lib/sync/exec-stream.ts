@@ -4,7 +4,7 @@ import { ExecResult } from '../exec-result'
 import type { StreamChunk } from '../exec-stream'
 
 /**
- * The sync facade of {@link AsyncExecStream}: `for (const chunk of stream)`
+ * The sync facade of {@link index!AsyncExecStream}: `for (const chunk of stream)`
  * blocks for each piece of output; leaving the loop early kills the command;
  * `stream.result` is the {@link ExecResult} once the loop has ended.
  */
@@ -18,15 +18,18 @@ export class ExecStream implements Iterable<StreamChunk> {
     this.#native = native
   }
 
+  /** {@inheritDoc index!AsyncExecStream#result} */
   get result(): ExecResult {
     if (!this.#result) throw new Error('stream.result is available once the for-of loop over the stream has ended')
     return this.#result
   }
 
+  /** {@inheritDoc index!AsyncExecStream#cancel} */
   cancel(): void {
     this.#native.cancel()
   }
 
+  /** The output, chunk by chunk, as it arrives (blocking); once only. */
   *[Symbol.iterator](): Generator<StreamChunk, void, undefined> {
     if (this.#iterated) throw new Error('an ExecStream can be iterated only once')
     this.#iterated = true

@@ -40,6 +40,7 @@ function progressOf(opts: ProgressOptions, what: string): ((e: native.NativeProg
   }
 }
 
+/** {@inheritDoc index!buildImage} */
 export function buildImage(opts: BuildImageOptions): string {
   checkBuildOptions(opts, 'buildImage(opts)')
   const { context, dockerfile, tag, buildArgs, noCache, labels } = opts
@@ -50,11 +51,13 @@ export function buildImage(opts: BuildImageOptions): string {
   )
 }
 
+/** {@inheritDoc index!buildProfile} */
 export function buildProfile(name: string, opts: BuildProfileOptions = {}): string {
   checkObject(opts, 'buildProfile(name, opts)')
   return buildImage({ ...opts, ...profileBuild(name, opts.buildArgs) })
 }
 
+/** {@inheritDoc index!pullImage} */
 export function pullImage(ref: string, opts: PullImageOptions = {}): string {
   checkString(ref, 'pullImage(ref): ref')
   checkObject(opts, 'pullImage(ref, opts)')
@@ -67,17 +70,20 @@ export function pullImage(ref: string, opts: PullImageOptions = {}): string {
   )
 }
 
+/** {@inheritDoc index!listImages} */
 export function listImages(opts: ListImagesOptions = {}): ImageInfo[] {
   checkObject(opts, 'listImages(opts)')
   return callNativeSync(() => native.listImagesSync(engineAddress(opts), opts.all)).map(toImageInfo)
 }
 
+/** {@inheritDoc index!removeImage} */
 export function removeImage(ref: string, opts: RemoveImageOptions = {}): void {
   checkString(ref, 'removeImage(ref): ref')
   checkObject(opts, 'removeImage(ref, opts)')
   callNativeSync(() => native.removeImageSync(ref, opts.force, engineAddress(opts)))
 }
 
+/** {@inheritDoc index!exportImages} */
 export function exportImages(refs: string[], dest: string, opts: ExportImagesOptions = {}): void {
   checkObject(opts, 'exportImages(refs, dest, opts)')
   if (!Array.isArray(refs)) throw argTypeError('exportImages(refs): refs must be an array of image references')
@@ -88,6 +94,7 @@ export function exportImages(refs: string[], dest: string, opts: ExportImagesOpt
   callNativeSync(() => native.exportImagesSync(refs, dest, opts.gzip, engineAddress(opts), onEvent))
 }
 
+/** {@inheritDoc index!importImages} */
 export function importImages(src: string, opts: ProgressOptions = {}): string[] {
   checkObject(opts, 'importImages(src, opts)')
   if (typeof src !== 'string')

@@ -22,6 +22,7 @@ import { engineAddress } from '../host'
 import { checkName, checkObject } from '../validate'
 import { Container } from './container'
 
+/** {@inheritDoc index!createNewContainer} */
 export function createNewContainer(opts: CreateOptions = {}): Container {
   checkObject(opts, 'createNewContainer(opts)')
   if (opts.signal !== undefined)
@@ -37,29 +38,34 @@ export function createNewContainer(opts: CreateOptions = {}): Container {
   )
 }
 
+/** {@inheritDoc index!resumeContainer} */
 export function resumeContainer(name: string, opts: ResumeOptions = {}): Container {
   checkName(name, 'resumeContainer')
   checkObject(opts, 'resumeContainer(name, opts)')
   return new Container(callNativeSync(() => native.resumeContainerSync(name, engineAddress(opts), opts.timeout)))
 }
 
+/** {@inheritDoc index!listContainers} */
 export function listContainers(opts: ProjectOptions = {}): ContainerListItem[] {
   checkObject(opts, 'listContainers(opts)')
   return callNativeSync(() => native.listContainersSync(engineAddress(opts), opts.project)).map(toListItem)
 }
 
+/** {@inheritDoc index!stopContainer} */
 export function stopContainer(name: string, opts: SocketOptions = {}): void {
   checkName(name, 'stopContainer')
   checkObject(opts, 'stopContainer(name, opts)')
   callNativeSync(() => native.stopContainerSync(name, engineAddress(opts)))
 }
 
+/** {@inheritDoc index!destroyContainer} */
 export function destroyContainer(name: string, opts: SocketOptions = {}): void {
   checkName(name, 'destroyContainer')
   checkObject(opts, 'destroyContainer(name, opts)')
   callNativeSync(() => native.destroyContainerSync(name, engineAddress(opts)))
 }
 
+/** {@inheritDoc index!prune} */
 export function prune(opts: ProjectOptions = {}): number {
   checkObject(opts, 'prune(opts)')
   return callNativeSync(() => native.pruneSync(engineAddress(opts), opts.project))

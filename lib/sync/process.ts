@@ -4,7 +4,7 @@ import { ExecResult } from '../exec-result'
 import { checkObject, toSignal } from '../validate'
 import { pumpEvents, type BufferSnapshot, type ProcessEventSink } from '../process'
 
-/** The sync facade of {@link AsyncProcess}: a detached command. */
+/** The sync facade of {@link index!AsyncProcess}: a detached command. */
 export class Process {
   readonly #native: NativeProcess
 
@@ -14,29 +14,37 @@ export class Process {
     void pumpEvents(native, sink)
   }
 
+  /** {@inheritDoc index!AsyncProcess#id} */
   get id(): string {
     return this.#native.id
   }
+  /** {@inheritDoc index!AsyncProcess#bufferSize} */
   get bufferSize(): number {
     return this.#native.bufferSize
   }
+  /** {@inheritDoc index!AsyncProcess#bufferOverflow} */
   get bufferOverflow(): boolean {
     return this.#native.bufferOverflow
   }
+  /** {@inheritDoc index!AsyncProcess#isRunning} */
   isRunning(): boolean {
     return this.#native.isRunning()
   }
+  /** {@inheritDoc index!AsyncProcess#kill} */
   kill(signal: number | string = 15): void {
     const name = toSignal(signal)
     callNativeSync(() => this.#native.killSync(name))
   }
+  /** {@inheritDoc index!AsyncProcess#wait} */
   wait(opts: { timeout?: number } = {}): ExecResult {
     checkObject(opts, 'wait(opts)')
     return new ExecResult(callNativeSync(() => this.#native.waitSync(opts.timeout)))
   }
+  /** {@inheritDoc index!AsyncProcess#read} */
   read(): BufferSnapshot {
     return this.#native.read()
   }
+  /** {@inheritDoc index!AsyncProcess#peek} */
   peek(): BufferSnapshot {
     return this.#native.peek()
   }

@@ -7,7 +7,7 @@ import { checkCmd } from '../validate'
 /** How often `onOutput` callbacks look for output of `send()` commands (between blocking calls). */
 const OUTPUT_POLL_MS = 50
 
-/** The sync facade of {@link AsyncSession}: a long-lived shell. */
+/** The sync facade of {@link index!AsyncSession}: a long-lived shell. */
 export class Session {
   readonly #native: NativeSession
   readonly #listeners: ((data: string) => void)[] = []
@@ -18,21 +18,26 @@ export class Session {
     this.#native = native
   }
 
+  /** {@inheritDoc index!AsyncSession#id} */
   get id(): string {
     return this.#native.id
   }
+  /** {@inheritDoc index!AsyncSession#closed} */
   get closed(): boolean {
     return this.#native.closed
   }
+  /** {@inheritDoc index!AsyncSession#send} */
   send(cmd: string): void {
     this.#checkOpen()
     callNativeSync(() => this.#native.sendSync(checkCmd(cmd)))
   }
+  /** {@inheritDoc index!AsyncSession#sendAndWait} */
   sendAndWait(cmd: string, opts: { timeout?: number } = {}): ExecResult {
     checkObject(opts, 'sendAndWait(cmd, opts)')
     this.#checkOpen()
     return new ExecResult(callNativeSync(() => this.#native.sendAndWaitSync(checkCmd(cmd), opts.timeout)))
   }
+  /** {@inheritDoc index!AsyncSession#read} */
   read(): string {
     return this.#native.read()
   }
@@ -63,6 +68,7 @@ export class Session {
       }
     }
   }
+  /** `using s = c.session()` closes it at scope end. */
   [Symbol.dispose](): void {
     this.close()
   }

@@ -6,6 +6,7 @@
 use once_cell::sync::Lazy;
 
 /// This machine's host name (as `uname -n` gives it), read once.
+#[cfg(unix)]
 pub fn host_name() -> String {
     static NAME: Lazy<String> = Lazy::new(|| {
         let mut buf = [0u8; 256];
@@ -21,8 +22,16 @@ pub fn host_name() -> String {
     NAME.clone()
 }
 
+/// This machine's name (`COMPUTERNAME`), read once.
+#[cfg(not(unix))]
+pub fn host_name() -> String {
+    static NAME: Lazy<String> = Lazy::new(|| std::env::var("COMPUTERNAME").unwrap_or_default());
+    NAME.clone()
+}
+
 /// Whether a process with this pid exists on this host. A process we may not
 /// signal (EPERM) still exists.
+#[cfg(unix)]
 pub fn is_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
@@ -33,6 +42,14 @@ pub fn is_alive(pid: u32) -> bool {
     // SAFETY: signal 0 only checks for existence and permission.
     let rc = unsafe { libc::kill(pid, 0) };
     rc == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Off Unix there is no signal 0 to ask with: every owner counts as alive, so
+/// the startup sweep never removes a container there (the reaper, which
+/// needs no pid, still ends ephemeral containers with their process).
+#[cfg(not(unix))]
+pub fn is_alive(_pid: u32) -> bool {
+    true
 }
 
 /// Whether the labelled owner (`host`, `pid`) is a process on this host that

@@ -50,7 +50,6 @@
 
 use std::ffi::OsStr;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
@@ -253,7 +252,7 @@ fn open_root(dest: &Path, mode: u32) -> io::Result<Dir> {
         std::fs::create_dir_all(parent)?;
     }
     match std::fs::create_dir(dest) {
-        Ok(()) => std::fs::set_permissions(dest, std::fs::Permissions::from_mode(dir_mode(mode)))?,
+        Ok(()) => std::fs::set_permissions(dest, super::host_permissions(dir_mode(mode))?)?,
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dest.is_dir() => {}
         Err(e) => return Err(e),
     }
@@ -303,10 +302,7 @@ fn make_dir(parent: &Dir, name: &OsStr, mode: u32) -> Result<(), Skip> {
         }
         None => parent.create_dir(name)?,
     }
-    parent.set_permissions(
-        name,
-        Permissions::from_std(std::fs::Permissions::from_mode(dir_mode(mode))),
-    )?;
+    parent.set_permissions(name, Permissions::from_std(super::host_permissions(dir_mode(mode))?))?;
     Ok(())
 }
 
@@ -327,7 +323,7 @@ fn write_file(parent: &Dir, name: &OsStr, data: &mut impl Read, mode: u32, shown
     options.write(true).create_new(true).follow(FollowSymlinks::No);
     let mut out = parent.open_with(name, &options)?.into_std();
     copy_sparse(data, &mut out)?;
-    out.set_permissions(std::fs::Permissions::from_mode(file_mode(mode)))?;
+    out.set_permissions(super::host_permissions(file_mode(mode))?)?;
     Ok(())
 }
 
@@ -429,6 +425,7 @@ fn symlink_stays_inside(rel: &Path, link: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn entries_must_stay_below_the_pulled_item() {

@@ -7,6 +7,24 @@
 mod extract;
 pub mod transfer;
 
+/// Host permissions for a Unix `mode` from an archive. Windows has no mode
+/// bits: only "read-only" (no owner write bit) carries over there.
+pub(crate) fn host_permissions(mode: u32) -> std::io::Result<std::fs::Permissions> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Ok(std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        // `Permissions` has no public constructor off Unix: take an existing
+        // directory's and set the one flag there is.
+        let mut perms = std::fs::metadata(std::env::temp_dir())?.permissions();
+        perms.set_readonly(mode & 0o200 == 0);
+        Ok(perms)
+    }
+}
+
 use std::io::Read;
 use std::sync::Arc;
 

@@ -93,18 +93,7 @@ fn refuse_special_files(src: &Path) -> Result<()> {
                 pending.push(entry.map_err(|e| unreadable(&path, e))?.path());
             }
         } else if !kind.is_file() && !kind.is_symlink() {
-            use std::os::unix::fs::FileTypeExt;
-            let what = if kind.is_fifo() {
-                "a FIFO (named pipe)"
-            } else if kind.is_char_device() {
-                "a character device"
-            } else if kind.is_block_device() {
-                "a block device"
-            } else if kind.is_socket() {
-                "a socket"
-            } else {
-                "a special file"
-            };
+            let what = special_kind(&kind);
             return Err(Error::InvalidArgument(format!(
                 "cannot push {}: {} is {what}; only regular files, directories and symlinks can be pushed",
                 src.display(),
@@ -246,6 +235,26 @@ fn refused_detail(src: &str, outcome: &extract::Outcome) -> String {
         outcome.refused.join(", "),
         if more > 0 { format!(", and {more} more") } else { String::new() }
     )
+}
+
+/// What a file that is neither a regular file, a directory nor a symlink is,
+/// in words for the refusal (Windows has no such kinds to tell apart).
+fn special_kind(kind: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        } else if kind.is_char_device() {
+            return "a character device";
+        } else if kind.is_block_device() {
+            return "a block device";
+        } else if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = kind;
+    "a special file"
 }
 
 #[cfg(test)]

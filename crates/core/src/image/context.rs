@@ -410,10 +410,13 @@ fn append_entry(
     rel: &Path,
     meta: &fs::Metadata,
 ) -> io::Result<()> {
-    use std::os::unix::fs::FileTypeExt;
     let kind = meta.file_type();
-    if kind.is_socket() {
-        return Ok(());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_socket() {
+            return Ok(());
+        }
     }
     let mut header = tar::Header::new_gnu();
     header.set_metadata_in_mode(meta, tar::HeaderMode::Complete);
