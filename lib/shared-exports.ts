@@ -26,6 +26,8 @@ export {
   SocketCommunicationError,
   SocketConnectionError,
   SocketError,
+  StdinClosed,
+  TimeoutError,
 } from './errors'
 export { listProfiles, resolveProfile, version } from './profiles'
 export type {
@@ -49,4 +51,6 @@ export type {
   RunOptions,
   ShutdownOptions,
   SocketOptions,
+  WaitOptions,
 } from './types'
+export type { Command } from './run-input'

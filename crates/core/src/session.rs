@@ -409,6 +409,7 @@ impl Session {
                     timed_out,
                     truncated,
                     cancelled: false,
+                    ..Default::default()
                 });
             }
             if self.buffers.lock().expect("session buffers poisoned").ended {
@@ -437,6 +438,7 @@ impl Session {
                         timed_out: true,
                         truncated: false,
                         cancelled: false,
+                        ..Default::default()
                     });
                 }
                 timed_out = true;

@@ -7,6 +7,8 @@
 //! holds them. Persistent ones (`persist: true`) are never reaped.
 
 pub mod info;
+pub mod listen;
+pub mod oom;
 pub mod reaper;
 pub mod spec;
 
@@ -32,6 +34,7 @@ use crate::runner::{self, KillMode};
 use crate::session::Session;
 use crate::validate;
 pub use info::ContainerInfo;
+use oom::OomWatch;
 use reaper::Reaper;
 pub use spec::CreateOptions;
 use spec::{ContainerSpec, PullPolicy};
@@ -54,6 +57,8 @@ pub struct Container {
     lifecycle: tokio::sync::Mutex<()>,
     /// Set once `shutdown()` has begun: later commands fail fast and clearly.
     shut_down: AtomicBool,
+    /// The OOM killer's count, to tell an OOM-killed command (`oomKilled`).
+    oom: OomWatch,
 }
 
 /// The engine-side identity of the container, replaced by a fresh reboot.
@@ -109,6 +114,7 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
+            oom: OomWatch::fresh(),
         })
     }
 
@@ -170,6 +176,7 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
+            oom: OomWatch::unknown(),
         })
     }
 
@@ -210,18 +217,42 @@ impl Container {
     }
 
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
-    pub async fn run(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecResult> {
-        let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
-        self.check_open()?;
+    pub async fn run(
+        &self,
+        cmd: impl Into<exec::Command>,
+        opts: RunOptions,
+        cancel: CancellationToken,
+    ) -> Result<ExecResult> {
+        let pipe = opts.stdin_pipe.clone();
+        let run = async {
+            let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
+            self.check_open()?;
+            let (id, _) = self.current();
+            exec::run(&self.engine, &id, plan, cancel)
+                .await
+                .map_err(|e| self.explain(e))
+        };
+        let outcome = run.await;
+        // Whatever happened, nothing reads this stdin any more.
+        if let Some(p) = pipe {
+            p.abandon();
+        }
+        let mut result = outcome?;
         let (id, _) = self.current();
-        exec::run(&self.engine, &id, plan, cancel)
-            .await
-            .map_err(|e| self.explain(e))
+        if result.exit_code == oom::SIGKILLED {
+            result.oom_killed = self.oom.killed_since_last(&self.engine, &id).await;
+        }
+        Ok(result)
     }
 
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
     /// kills it. The container's default timeout applies.
-    pub async fn stream(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecStream> {
+    pub async fn stream(
+        &self,
+        cmd: impl Into<exec::Command>,
+        opts: RunOptions,
+        cancel: CancellationToken,
+    ) -> Result<ExecStream> {
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
@@ -241,11 +272,27 @@ impl Container {
 
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
     /// background process (a server, say) runs until it ends or is killed.
-    pub async fn spawn(&self, cmd: &str, opts: RunOptions) -> Result<Process> {
+    pub async fn spawn(&self, cmd: impl Into<exec::Command>, opts: RunOptions) -> Result<Process> {
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
         exec::process::spawn(self.engine.clone(), id, plan, stopped)
+            .await
+            .map_err(|e| self.explain(e))
+    }
+
+    /// Waits until something listens on TCP `port` inside the container (see
+    /// [`listen`]), at most `timeout` seconds (default 30, `Infinity`: no
+    /// limit): `Timeout` then; `cancel` stops waiting (`Aborted`).
+    pub async fn wait_for_port(&self, port: f64, timeout: Option<f64>, cancel: CancellationToken) -> Result<()> {
+        let port = listen::check_port(port)?;
+        let timeout = match timeout {
+            Some(t) => validate::parse_timeout(t, "timeout")?,
+            None => Some(listen::DEFAULT_TIMEOUT),
+        };
+        self.check_open()?;
+        let (id, _) = self.current();
+        listen::wait_for_port(&self.engine, &id, port, timeout, &cancel)
             .await
             .map_err(|e| self.explain(e))
     }
@@ -343,6 +390,7 @@ impl Container {
                 (old_id, None, old_mode)
             }
         };
+        self.oom.reset();
         *self.live.lock().unwrap() = Live {
             id,
             stopped: CancellationToken::new(),
