@@ -302,6 +302,8 @@ describe('run options', () => {
       await using added = await newContainer({ capDrop: ['ALL'], capAdd: ['chown'] })
       await added.run('touch /tmp/own')
       assert.equal((await added.run('chown 1000 /tmp/own')).exitCode, 0)
+      // Everything else stays dropped.
+      assert.notEqual((await added.run('mknod /tmp/null c 1 3')).exitCode, 0)
     })
   })
 
@@ -348,7 +350,9 @@ describe('run options', () => {
 
     it('allowDangerous lets a dangerous capability through', async () => {
       await using c2 = await newContainer({ capAdd: ['SYS_ADMIN'], allowDangerous: true })
-      assert.equal((await c2.run('true')).exitCode, 0)
+      // CAP_SYS_ADMIN is bit 21 of the effective set.
+      const eff = (await c2.run("grep CapEff /proc/self/status | awk '{print $2}'")).stdout.trim()
+      assert.equal((BigInt('0x' + eff) >> 21n) & 1n, 1n, eff)
     })
   })
 })
