@@ -317,6 +317,17 @@ describe('run options', () => {
       assert.equal(killed.exitCode, 137)
       assert.equal(killed.oomKilled, false)
       assert.equal((await small.run('true')).oomKilled, false)
+      const hogCmd = `awk 'BEGIN { s = "x"; while (1) s = s s }'`
+      const streamed = await small.run(hogCmd, { stream: true, timeout: 120 })
+      for await (const chunk of streamed) void chunk
+      assert.equal(streamed.result.exitCode, 137)
+      assert.equal(streamed.result.oomKilled, true)
+      const detached = await small.run(hogCmd, { detach: true, timeout: 120 })
+      const w = await detached.wait({ timeout: 120 })
+      assert.equal(w.exitCode, 137)
+      assert.equal(w.oomKilled, true)
+      const plain = await small.run('kill -9 $$', { detach: true })
+      assert.equal((await plain.wait({ timeout: 30 })).oomKilled, false)
     })
   })
 

@@ -17,7 +17,6 @@ export class ExecResult<T extends string | Buffer = string> {
   /**
    * The command was killed by the kernel's OOM killer (the container's
    * `memLimit` was reached), not by a plain signal: its exit code is 137.
-   * Reported by blocking `run()`; `false` for streams and detached processes.
    */
   readonly oomKilled: boolean
 

@@ -9,7 +9,6 @@
 pub mod caps;
 pub mod info;
 pub mod listen;
-pub mod oom;
 pub mod reaper;
 pub mod spec;
 
@@ -24,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, Discovery, Engine, EngineKind};
 use crate::error::{Error, Op, Result};
+use crate::exec::oom::{self, OomWatch};
 use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecResult, RunOptions};
@@ -35,7 +35,6 @@ use crate::runner::{self, KillMode};
 use crate::session::Session;
 use crate::validate;
 pub use info::ContainerInfo;
-use oom::OomWatch;
 use reaper::Reaper;
 pub use spec::CreateOptions;
 use spec::{ContainerSpec, PullPolicy};
@@ -59,7 +58,7 @@ pub struct Container {
     /// Set once `shutdown()` has begun: later commands fail fast and clearly.
     shut_down: AtomicBool,
     /// The OOM killer's count, to tell an OOM-killed command (`oomKilled`).
-    oom: OomWatch,
+    oom: Arc<OomWatch>,
 }
 
 /// The engine-side identity of the container, replaced by a fresh reboot.
@@ -115,7 +114,7 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
-            oom: OomWatch::fresh(),
+            oom: Arc::new(OomWatch::fresh()),
         })
     }
 
@@ -177,7 +176,7 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
-            oom: OomWatch::unknown(),
+            oom: Arc::new(OomWatch::unknown()),
         })
     }
 
@@ -266,7 +265,7 @@ impl Container {
                 _ = token.cancelled() => {}
             }
         });
-        exec::stream::start(self.engine.clone(), id, plan, cancel)
+        exec::stream::start(self.engine.clone(), id, plan, cancel, self.oom.clone())
             .await
             .map_err(|e| self.explain(e))
     }
@@ -277,7 +276,7 @@ impl Container {
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
-        exec::process::spawn(self.engine.clone(), id, plan, stopped)
+        exec::process::spawn(self.engine.clone(), id, plan, stopped, self.oom.clone())
             .await
             .map_err(|e| self.explain(e))
     }

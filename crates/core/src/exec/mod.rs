@@ -18,6 +18,7 @@
 //! - [`output`], [`decode`]: the capped collector, UTF-8 decoding across
 //!   frames, and [`Data`]: output as text or (`encoding: 'buffer'`) bytes.
 //! - [`stdin`]: a stdin written to while the command runs, with backpressure.
+//! - [`oom`]: whether a command that died of SIGKILL was the OOM killer's.
 //!
 //! This file only declares and re-exports: the parts import each other, never
 //! it, so no file of the module imports one that imports it back.
@@ -26,6 +27,7 @@ pub(crate) mod attach;
 pub mod decode;
 pub mod kill;
 pub(crate) mod marker;
+pub mod oom;
 pub mod output;
 mod plan;
 pub mod process;

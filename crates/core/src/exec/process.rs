@@ -49,6 +49,8 @@ struct Exit {
     /// The command never started (its `user` or `workdir` does not exist):
     /// what `wait()` rejects with, as a blocking `run` would.
     setup: Option<Error>,
+    /// Killed by the OOM killer (see [`super::oom`]).
+    oom_killed: bool,
 }
 
 /// A command running in the background.
@@ -99,7 +101,13 @@ impl Sink for ProcessSink {
 
 /// Starts `plan` in the background. `stop` (the container's shutdown token)
 /// ends the reader when the container goes away.
-pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop: CancellationToken) -> Result<Process> {
+pub async fn spawn(
+    engine: Arc<Engine>,
+    container: String,
+    plan: ExecPlan,
+    stop: CancellationToken,
+    oom: Arc<super::oom::OomWatch>,
+) -> Result<Process> {
     let started_at = Instant::now();
     let deadline = plan.deadline(started_at);
     let mut exec = start_plan(&engine, &container, &plan).await?;
@@ -138,10 +146,17 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
         sink.deliver(StreamKind::Stdout, tail).await;
         let tail = sink.stderr.finish();
         sink.deliver(StreamKind::Stderr, tail).await;
+        let oom_killed = match &outcome {
+            Ok(e) if e.stop == Stop::Finished && e.exit_code == super::oom::SIGKILLED => {
+                oom.killed_since_last(&engine, &container).await
+            }
+            _ => false,
+        };
         let exit = match outcome {
             Ok(e) if e.stop == Stop::Finished => Exit {
                 code: e.exit_code,
                 timed_out: false,
+                oom_killed,
                 setup: e
                     .head
                     .setup_failure(e.exit_code, plan.user.as_deref(), plan.workdir.as_deref()),
@@ -150,11 +165,13 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
                 code: -1,
                 timed_out: e.stop == Stop::TimedOut,
                 setup: None,
+                oom_killed: false,
             },
             Err(_) => Exit {
                 code: -1,
                 timed_out: false,
                 setup: None,
+                oom_killed: false,
             },
         };
         let exit_code = exit.code;
@@ -236,7 +253,7 @@ impl Process {
             stderr,
             stdout_bytes,
             stderr_bytes,
-            oom_killed: false,
+            oom_killed: exit.as_ref().is_some_and(|e| e.oom_killed),
             duration_ms: self.started_at.elapsed().as_secs_f64() * 1000.0,
             timed_out: exit.as_ref().is_none_or(|e| e.timed_out),
             truncated: ring.overflowed(),

@@ -73,6 +73,7 @@ pub async fn start(
     container: String,
     plan: ExecPlan,
     cancel: CancellationToken,
+    oom: Arc<super::oom::OomWatch>,
 ) -> Result<ExecStream> {
     let started_at = Instant::now();
     let deadline = plan.deadline(started_at);
@@ -100,6 +101,10 @@ pub async fn start(
         sink.send(StreamKind::Stdout, tail).await;
         let tail = sink.stderr.finish();
         sink.send(StreamKind::Stderr, tail).await;
+        let oom_killed = match &ended {
+            Ok(e) if e.exit_code == super::oom::SIGKILLED => oom.killed_since_last(&engine, &container).await,
+            _ => false,
+        };
         let result = ended.and_then(|ended| {
             let setup = ended
                 .head
@@ -114,6 +119,7 @@ pub async fn start(
                 // Empty, of the kind the caller asked for.
                 stdout_bytes: plan.binary.then(Vec::new),
                 stderr_bytes: plan.binary.then(Vec::new),
+                oom_killed,
                 ..Default::default()
             })
         });

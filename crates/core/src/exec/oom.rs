@@ -7,8 +7,8 @@
 
 use std::sync::Mutex;
 
+use super::plan::ExecPlan;
 use crate::engine::Engine;
-use crate::exec::{self, ExecPlan};
 
 /// The exit code of a command killed by SIGKILL (128 + 9).
 pub const SIGKILLED: i64 = 137;
@@ -46,7 +46,7 @@ impl OomWatch {
     pub async fn killed_since_last(&self, engine: &std::sync::Arc<Engine>, container: &str) -> bool {
         let plan = ExecPlan::internal(vec!["/bin/sh".into(), "-c".into(), READ_COUNT.into()]);
         let never = tokio_util::sync::CancellationToken::new();
-        let Ok(result) = exec::run(engine, container, plan, never).await else {
+        let Ok(result) = super::run::run(engine, container, plan, never).await else {
             return false;
         };
         let Some(count) = parse_count(&result.stdout) else {
