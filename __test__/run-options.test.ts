@@ -81,6 +81,8 @@ describe('run options', () => {
   describe('tty', () => {
     it('runs in a pseudo-terminal of the given size', async () => {
       const r = await c.run('tty; stty size', { tty: true, cols: 132, rows: 43 })
+      const text: string = r.stdout // text stays the default type
+      assert.equal(typeof text, 'string')
       assert.equal(r.exitCode, 0, r.stdout)
       const [tty, size] = r.stdout.split(/\r?\n/)
       assert.match(tty, /^\/dev\/pts\/\d+$/)
@@ -207,7 +209,9 @@ describe('run options', () => {
     it('256 byte values round-trip through stdout in blocking, stream and detached modes', async () => {
       await c.writeFile('/tmp/bytes.bin', bytes)
       const r = await c.run(['cat', '/tmp/bytes.bin'], { encoding: 'buffer' })
-      assert.ok(Buffer.isBuffer(r.stdout) && Buffer.isBuffer(r.stderr))
+      // The types follow the option: these assignments compile only if they do.
+      const typed: Buffer = r.stdout
+      assert.ok(Buffer.isBuffer(typed) && Buffer.isBuffer(r.stderr))
       assert.deepEqual(r.stdout, bytes)
       assert.equal(r.stderr.length, 0)
 
@@ -225,7 +229,8 @@ describe('run options', () => {
       const p = await c.run('cat /tmp/bytes.bin', { detach: true, encoding: 'buffer' })
       const w = await p.wait({ timeout: 30 })
       assert.deepEqual(w.stdout, bytes)
-      assert.deepEqual(p.peek().stdout, bytes)
+      const snapshot: Buffer = p.peek().stdout
+      assert.deepEqual(snapshot, bytes)
       assert.deepEqual(p.read(), { stdout: bytes, stderr: Buffer.alloc(0) })
       assert.deepEqual(p.peek().stdout, Buffer.alloc(0))
     })
