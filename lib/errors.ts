@@ -215,6 +215,19 @@ export class PoolClosed extends PocketDockError {
   override readonly code: string = 'POOL_CLOSED'
 }
 
+/**
+ * A detached process's stdin was written after `closeStdin()`, after the
+ * process ended, or without `stdin: 'pipe'`.
+ */
+export class StdinClosed extends PocketDockError {
+  override readonly code: string = 'STDIN_CLOSED'
+}
+
+/** A wait (`waitForPort`, `waitForOutput`) ran out of time. */
+export class TimeoutError extends PocketDockError {
+  override readonly code: string = 'ETIMEDOUT'
+}
+
 /** A project-only operation was called outside a pocket-dock project. */
 export class ProjectNotInitialized extends PocketDockError {
   override readonly code: string = 'PROJECT_NOT_INITIALIZED'
@@ -261,7 +274,7 @@ export class AbortError extends Error {
   constructor(
     reason: unknown,
     /** The command's partial outcome (what it printed before the abort), for an aborted `run`. */
-    readonly result?: import('./exec-result').ExecResult,
+    readonly result?: import('./exec-result').ExecResult<string | Buffer>,
   ) {
     super('The operation was aborted', { cause: reason })
     this.name = 'AbortError'
@@ -336,6 +349,10 @@ export function fromNative(err: unknown): unknown {
       return new AbortError(undefined)
     case 'SESSION_CLOSED':
       return new SessionClosed(m)
+    case 'STDIN_CLOSED':
+      return new StdinClosed(m)
+    case 'ETIMEDOUT':
+      return new TimeoutError(m)
     case 'PROJECT_NOT_INITIALIZED':
       return new ProjectNotInitialized(m)
     case 'POOL_CLOSED':

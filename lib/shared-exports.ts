@@ -30,6 +30,8 @@ export {
   SocketCommunicationError,
   SocketConnectionError,
   SocketError,
+  StdinClosed,
+  TimeoutError,
 } from './errors'
 export { listProfiles, resolveProfile, version } from './profiles'
 export { findProjectRoot, initProject } from './project'
@@ -61,4 +63,6 @@ export type {
   ShutdownOptions,
   SocketOptions,
   TlsOptions,
+  WaitOptions,
 } from './types'
+export type { Command } from './run-input'

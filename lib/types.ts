@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream'
+
 /** Options of {@link createNewContainer}. All are optional. */
 export interface CreateOptions {
   /**
@@ -79,6 +81,22 @@ export interface CreateOptions {
    * `workdir` stay writable as tmpfs (their contents are lost on reboot).
    */
   readOnly?: boolean
+  /** Extra tmpfs mounts: container path → mount options, e.g. `{ "/scratch": "size=64m" }` (`""`: defaults). */
+  tmpfs?: Record<string, string>
+  /**
+   * Linux capabilities to drop (`["ALL"]`, `["NET_RAW"]`; with or without
+   * `CAP_`, any case). Default: the profile's (`agent` drops NET_RAW, MKNOD,
+   * AUDIT_WRITE, SYS_CHROOT, SETFCAP, SETPCAP), none for the others.
+   */
+  capDrop?: string[]
+  /**
+   * Linux capabilities to add. Those that let a process leave or weaken the
+   * sandbox (SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, NET_ADMIN, ALL, …)
+   * are a `TypeError` unless `allowDangerous` is true.
+   */
+  capAdd?: string[]
+  /** Allow `capAdd` to grant capabilities that break the sandbox. Default false. */
+  allowDangerous?: boolean
 }
 
 /** TLS material of a `tcp://` engine: PEM file paths (relative ones resolve against the cwd). */
@@ -238,8 +256,13 @@ export interface RunOptions {
   workdir?: string
   /** User (name or uid[:gid]) to run as. */
   user?: string
-  /** Fed to the command's stdin, which is then closed. */
-  stdin?: string | Uint8Array
+  /**
+   * The command's stdin: a string or bytes (fed, then closed); a `Readable`
+   * or `AsyncIterable<Uint8Array>` (streamed with backpressure, then closed;
+   * async API only); or `'pipe'` (with `detach`: write later with
+   * `process.write()`, end with `process.closeStdin()`).
+   */
+  stdin?: string | Uint8Array | Readable | AsyncIterable<Uint8Array> | 'pipe'
   /** Aborting kills the command inside the container and rejects with `AbortError`. */
   signal?: AbortSignal
   /** Streaming mode: resolve at once with an `AsyncExecStream` (not with `detach`). */
@@ -252,6 +275,29 @@ export interface RunOptions {
    * server running after `run()` returns.
    */
   killLeftovers?: boolean
+  /**
+   * `'utf8'` (default): output is text, decoded as UTF-8 (a character is never
+   * split). `'buffer'`: `stdout`/`stderr`, stream chunks, snapshots and
+   * callbacks carry `Buffer`s, byte for byte.
+   */
+  encoding?: 'utf8' | 'buffer'
+  /**
+   * Run in a pseudo-terminal, as `docker exec -t`: stdin, stdout and stderr
+   * are the terminal (stderr arrives merged into stdout, with `\r\n` line ends).
+   */
+  tty?: boolean
+  /** The terminal's width in characters (with `tty`; default 80). */
+  cols?: number
+  /** The terminal's height in characters (with `tty`; default 24). */
+  rows?: number
+}
+
+/** Options of {@link AsyncContainer.waitForPort} and {@link AsyncProcess.waitForOutput}. */
+export interface WaitOptions {
+  /** Seconds to wait at most (default 30; `Infinity`: no limit), then a `TimeoutError`. */
+  timeout?: number
+  /** Aborting stops waiting and rejects with `AbortError`. */
+  signal?: AbortSignal
 }
 
 /** Options of {@link AsyncContainer.shutdown}. */

@@ -114,6 +114,8 @@ impl From<&core::Error> for NativeErrorFields {
             E::Aborted { operation } => f.detail = Some(operation.clone()),
             E::SocketCommunication { detail }
             | E::SessionClosed { detail }
+            | E::StdinClosed { detail }
+            | E::Timeout { detail }
             | E::ProjectNotInitialized { detail }
             | E::PoolClosed { detail } => f.detail = Some(detail.clone()),
             E::ProjectConfig {

@@ -6,7 +6,9 @@
 //! Ephemeral containers carry a [`reaper`]: they end with the process that
 //! holds them. Persistent ones (`persist: true`) are never reaped.
 
+pub mod caps;
 pub mod info;
+pub mod listen;
 pub mod reaper;
 pub mod spec;
 
@@ -21,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, Discovery, Engine, EngineKind};
 use crate::error::{Error, Op, Result};
+use crate::exec::oom::{self, OomWatch};
 use crate::exec::process::Process;
 use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecResult, RunOptions};
@@ -59,6 +62,8 @@ pub struct Container {
     /// A persistent project container's history and logs (its instance
     /// directory, see `docs/projects.md`).
     journal: Option<Arc<Journal>>,
+    /// The OOM killer's count, to tell an OOM-killed command (`oomKilled`).
+    oom: Arc<OomWatch>,
 }
 
 /// The engine-side identity of the container, replaced by a fresh reboot.
@@ -178,6 +183,7 @@ impl Container {
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
             journal: None,
+            oom: Arc::new(OomWatch::fresh()),
         })
     }
 
@@ -241,6 +247,7 @@ impl Container {
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
             journal: None,
+            oom: Arc::new(OomWatch::unknown()),
         };
         // A persistent project container goes on writing to its instance
         // directory (made again if it was removed). A project that is gone or
@@ -308,21 +315,48 @@ impl Container {
     }
 
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
-    pub async fn run(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecResult> {
-        let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
-        self.check_open()?;
-        let (id, _) = self.current();
+    pub async fn run(
+        &self,
+        cmd: impl Into<exec::Command>,
+        opts: RunOptions,
+        cancel: CancellationToken,
+    ) -> Result<ExecResult> {
+        let cmd: exec::Command = cmd.into();
+        let shown = cmd.shown();
         let started = std::time::SystemTime::now();
-        let result = exec::run(&self.engine, &id, plan, cancel)
-            .await
-            .map_err(|e| self.explain(e))?;
-        self.record("run", cmd, started, &result);
+        let pipe = opts.stdin_pipe.clone();
+        let run = async {
+            let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
+            self.check_open()?;
+            let (id, _) = self.current();
+            exec::run(&self.engine, &id, plan, cancel)
+                .await
+                .map_err(|e| self.explain(e))
+        };
+        let outcome = run.await;
+        // Whatever happened, nothing reads this stdin any more.
+        if let Some(p) = pipe {
+            p.abandon();
+        }
+        let mut result = outcome?;
+        let (id, _) = self.current();
+        if result.exit_code == oom::SIGKILLED {
+            result.oom_killed = self.oom.killed_since_last(&self.engine, &id).await;
+        }
+        self.record("run", &shown, started, &result);
         Ok(result)
     }
 
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
     /// kills it. The container's default timeout applies.
-    pub async fn stream(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecStream> {
+    pub async fn stream(
+        &self,
+        cmd: impl Into<exec::Command>,
+        opts: RunOptions,
+        cancel: CancellationToken,
+    ) -> Result<ExecStream> {
+        let cmd: exec::Command = cmd.into();
+        let shown = cmd.shown();
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
@@ -357,11 +391,11 @@ impl Container {
             });
             tap
         });
-        let stream = exec::stream::start(self.engine.clone(), id, plan, cancel, tap)
+        let stream = exec::stream::start(self.engine.clone(), id, plan, cancel, tap, self.oom.clone())
             .await
             .map_err(|e| self.explain(e))?;
         if let Some(j) = self.journal.clone() {
-            let (ended, cmd) = (stream.ended(), cmd.to_string());
+            let (ended, cmd) = (stream.ended(), shown);
             tokio::spawn(async move {
                 if let Ok(mut r) = ended.await {
                     (r.stdout, r.stderr) = std::mem::take(&mut *copy.lock().unwrap());
@@ -374,22 +408,40 @@ impl Container {
 
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
     /// background process (a server, say) runs until it ends or is killed.
-    pub async fn spawn(&self, cmd: &str, opts: RunOptions) -> Result<Process> {
+    pub async fn spawn(&self, cmd: impl Into<exec::Command>, opts: RunOptions) -> Result<Process> {
+        let cmd: exec::Command = cmd.into();
+        let shown = cmd.shown();
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
         let started = std::time::SystemTime::now();
-        let process = exec::process::spawn(self.engine.clone(), id, plan, stopped)
+        let process = exec::process::spawn(self.engine.clone(), id, plan, stopped, self.oom.clone())
             .await
             .map_err(|e| self.explain(e))?;
         if let Some(j) = self.journal.clone() {
-            let (finished, cmd) = (process.finished(), cmd.to_string());
+            let (finished, cmd) = (process.finished(), shown);
             tokio::spawn(async move {
                 let r = finished.await;
                 j.record(Entry::of("detach", &cmd, started, &r));
             });
         }
         Ok(process)
+    }
+
+    /// Waits until something listens on TCP `port` inside the container (see
+    /// [`listen`]), at most `timeout` seconds (default 30, `Infinity`: no
+    /// limit): `Timeout` then; `cancel` stops waiting (`Aborted`).
+    pub async fn wait_for_port(&self, port: f64, timeout: Option<f64>, cancel: CancellationToken) -> Result<()> {
+        let port = listen::check_port(port)?;
+        let timeout = match timeout {
+            Some(t) => validate::parse_timeout(t, "timeout")?,
+            None => Some(listen::DEFAULT_TIMEOUT),
+        };
+        self.check_open()?;
+        let (id, _) = self.current();
+        listen::wait_for_port(&self.engine, &id, port, timeout, &cancel)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     /// Opens a long-lived shell session; it closes with the container.
@@ -495,6 +547,7 @@ impl Container {
                 let _ = instance::write_record(dir, &record);
             }
         }
+        self.oom.reset();
         *self.live.lock().unwrap() = Live {
             id,
             stopped: CancellationToken::new(),

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch, Mutex};
 use tokio_util::sync::CancellationToken;
 
 use super::attach::start_plan;
-use super::decode::Utf8Decoder;
+use super::decode::{Data, Decoder};
 use super::output::{StreamKind, Tap};
 use super::plan::{ExecPlan, ExecResult};
 use super::pump::{pump, Sink, Stop};
@@ -30,7 +30,7 @@ const BULK_LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamChunk {
     pub kind: StreamKind,
-    pub data: String,
+    pub data: Data,
 }
 
 /// A running command whose output is read chunk by chunk.
@@ -43,16 +43,19 @@ pub struct ExecStream {
 /// Decodes each stream and sends its text on the channel, waiting for room.
 struct ChannelSink {
     tx: mpsc::Sender<StreamChunk>,
-    stdout: Utf8Decoder,
-    stderr: Utf8Decoder,
+    stdout: Decoder,
+    stderr: Decoder,
     tap: Option<Tap>,
 }
 
 impl ChannelSink {
-    async fn send(&mut self, kind: StreamKind, data: String) {
+    async fn send(&mut self, kind: StreamKind, data: Data) {
         if !data.is_empty() {
             if let Some(tap) = &self.tap {
-                tap(kind, &data);
+                match &data {
+                    Data::Text(text) => tap(kind, text),
+                    Data::Bytes(bytes) => tap(kind, &String::from_utf8_lossy(bytes)),
+                }
             }
             // A closed channel means the consumer is gone: nothing to do.
             let _ = self.tx.send(StreamChunk { kind, data }).await;
@@ -78,6 +81,7 @@ pub async fn start(
     plan: ExecPlan,
     cancel: CancellationToken,
     tap: Option<Tap>,
+    oom: Arc<super::oom::OomWatch>,
 ) -> Result<ExecStream> {
     let started_at = Instant::now();
     let deadline = plan.deadline(started_at);
@@ -88,8 +92,8 @@ pub async fn start(
     tokio::spawn(async move {
         let mut sink = ChannelSink {
             tx,
-            stdout: Utf8Decoder::default(),
-            stderr: Utf8Decoder::default(),
+            stdout: Decoder::new(plan.binary),
+            stderr: Decoder::new(plan.binary),
             tap,
         };
         let ended = pump(
@@ -106,6 +110,10 @@ pub async fn start(
         sink.send(StreamKind::Stdout, tail).await;
         let tail = sink.stderr.finish();
         sink.send(StreamKind::Stderr, tail).await;
+        let oom_killed = match &ended {
+            Ok(e) if e.exit_code == super::oom::SIGKILLED => oom.killed_since_last(&engine, &container).await,
+            _ => false,
+        };
         let result = ended.and_then(|ended| {
             let setup = ended
                 .head
@@ -113,12 +121,15 @@ pub async fn start(
             setup.map_or(Ok(()), Err)?;
             Ok(ExecResult {
                 exit_code: ended.exit_code,
-                stdout: String::new(),
-                stderr: String::new(),
                 duration_ms: started_at.elapsed().as_secs_f64() * 1000.0,
                 timed_out: ended.stop == Stop::TimedOut,
                 truncated: false,
                 cancelled: ended.stop == Stop::Cancelled,
+                // Empty, of the kind the caller asked for.
+                stdout_bytes: plan.binary.then(Vec::new),
+                stderr_bytes: plan.binary.then(Vec::new),
+                oom_killed,
+                ..Default::default()
             })
         });
         // The result is set before the channel closes, so a consumer that
@@ -161,7 +172,7 @@ impl ExecStream {
             };
             size += chunk.data.len();
             match batch.last_mut() {
-                Some(last) if last.kind == chunk.kind => last.data.push_str(&chunk.data),
+                Some(last) if last.kind == chunk.kind => last.data.append(&chunk.data),
                 _ => batch.push(chunk),
             }
         }
