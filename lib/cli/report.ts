@@ -7,6 +7,25 @@
 import { CommanderError } from 'commander'
 import { errColor } from './output'
 
+/**
+ * The API's messages name the API call that helps; at the command line the
+ * command that does the same is the better hint.
+ */
+const HINTS: Array<[RegExp, string]> = [
+  [/`listContainers\(\)`/g, '`pocket-dock list --all`'],
+  [/`resumeContainer\(\)`/g, '`pocket-dock resume NAME`'],
+  [/`await buildProfile\('([^']+)'\)` or `npx pocket-dock build \1`/g, '`pocket-dock build $1`'],
+  [/`await pullImage\('([^']+)'\)`/g, '`pocket-dock pull-image $1`'],
+  [/`createNewContainer\(\{ pull: 'missing' \}\)`/g, '`pocket-dock create --pull missing`'],
+  [/`buildImage\(\)`/g, '`pocket-dock build --context DIR --tag NAME`'],
+  [/`importImages\(\)`/g, '`pocket-dock import FILE`'],
+]
+
+/** `message` with the API's hints turned into the commands that do the same. */
+export function cliHints(message: string): string {
+  return HINTS.reduce((m, [re, to]) => m.replace(re, to), message)
+}
+
 /** Prints `err` and returns the exit code for it. */
 export function report(err: unknown, verbose: boolean): number {
   if (err instanceof CommanderError) {
@@ -17,7 +36,7 @@ export function report(err: unknown, verbose: boolean): number {
     return 130
   }
   const e = err instanceof Error ? err : new Error(String(err))
-  process.stderr.write(`${errColor.red('error:')} ${e.message}\n`)
+  process.stderr.write(`${errColor.red('error:')} ${cliHints(e.message)}\n`)
   if (verbose) {
     const fields = Object.entries(e).filter(([k]) => k !== 'message' && k !== 'stack')
     const code = (e as { code?: unknown }).code

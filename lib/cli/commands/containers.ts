@@ -70,8 +70,14 @@ export async function create(ctx: Ctx, _args: unknown[], o: Opts, cmd: Command):
   // An ephemeral container ends with this process: hold it until Ctrl-C.
   note(`${c.name} lives until Ctrl-C (it is removed then)`)
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+    // A pending promise does not keep Node alive; a timer does.
+    const alive = setInterval(() => {}, 1 << 30)
+    const done = () => {
+      clearInterval(alive)
+      resolve()
+    }
+    process.once('SIGINT', done)
+    process.once('SIGTERM', done)
   })
   await c.shutdown()
   note(`removed ${c.name}`)
