@@ -2,7 +2,15 @@ import * as native from '../binding.js'
 import { AsyncContainer } from './container'
 import { callNative } from './errors'
 import { checkName, checkObject } from './validate'
-import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from './types'
+import type {
+  ContainerListItem,
+  CreateOptions,
+  DoctorOptions,
+  DoctorReport,
+  ProjectOptions,
+  ResumeOptions,
+  SocketOptions,
+} from './types'
 import { toListItem } from './convert'
 
 /**
@@ -57,4 +65,18 @@ export async function destroyContainer(name: string, opts: SocketOptions = {}): 
 export async function prune(opts: ProjectOptions = {}): Promise<number> {
   checkObject(opts, 'prune(opts)')
   return callNative(() => native.prune(opts.socketPath, opts.project))
+}
+
+// ---- Projects (docs/projects.md) ----
+
+/**
+ * Compares a project's instance directories with its containers:
+ * `orphanedContainers` (persistent containers of the project with no
+ * instance directory), `staleInstanceDirs` (directories whose container is
+ * gone), `healthy` (how many match). Outside a project it rejects with
+ * `ProjectNotInitialized`.
+ */
+export async function doctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
+  checkObject(opts, 'doctor(opts)')
+  return callNative(() => native.doctor(opts.projectRoot, opts.socketPath))
 }

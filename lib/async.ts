@@ -2,7 +2,15 @@
  * pocket-dock's async API: Promises, and classes named as in the
  * seed (`AsyncContainer`, …). `pocket-dock` exports the same.
  */
-export { createNewContainer, destroyContainer, listContainers, prune, resumeContainer, stopContainer } from './api'
+export {
+  createNewContainer,
+  destroyContainer,
+  doctor,
+  listContainers,
+  prune,
+  resumeContainer,
+  stopContainer,
+} from './api'
 export { buildImage, buildProfile, exportImages, importImages, listImages, pullImage, removeImage } from './images'
 export { AsyncContainer, type ExitCallback, type OutputCallback } from './container'
 export { AsyncExecStream } from './exec-stream'

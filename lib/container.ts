@@ -9,6 +9,7 @@ import { ProcessCallbacks } from './callbacks'
 import { toBuffer, toContainerInfo, toNativeRun } from './convert'
 import { checkObject, checkPath, checkSignal, checkString } from './validate'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from './types'
+import { watchJournal } from './project'
 
 /** A callback of `onStdout`/`onStderr`. */
 export type OutputCallback = (container: AsyncContainer, data: string) => void
@@ -27,6 +28,7 @@ export class AsyncContainer {
   /** @internal Use `createNewContainer()`. */
   constructor(native: NativeContainer) {
     this.#native = native
+    watchJournal(native.dataPath ?? null)
   }
 
   /** The engine's full container id (a fresh reboot gives a new one). */
@@ -49,9 +51,13 @@ export class AsyncContainer {
   get project(): string | null {
     return this.#native.project
   }
-  /** The project instance directory of a persistent project container (none yet). */
+  /**
+   * The instance directory of a persistent project container
+   * (`.pocket-dock/instances/<name>/`: `instance.toml`, `history.jsonl`,
+   * `logs/`); `null` otherwise.
+   */
   get dataPath(): string | null {
-    return null
+    return this.#native.dataPath ?? null
   }
 
   /**

@@ -178,6 +178,36 @@ export class ProjectNotInitialized extends PocketDockError {
   override readonly code: string = 'PROJECT_NOT_INITIALIZED'
 }
 
+/** A project file or directory that cannot be read or written (`path`, and why in `detail`). */
+export class ProjectError extends PocketDockError {
+  override readonly code: string = 'PROJECT_ERROR'
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * A malformed `pocket-dock.yaml` (or user `config.yaml`): bad YAML, a wrong
+ * type, an unknown key or a bad value. `file`, `line` (from 1) and `key` say
+ * where.
+ */
+export class ProjectConfigError extends ProjectError {
+  override readonly code: string = 'PROJECT_CONFIG_ERROR'
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line: number | null,
+    readonly key: string | null,
+    detail: string,
+  ) {
+    super(message, file, detail)
+  }
+}
+
 /**
  * Thrown when an `AbortSignal` stops a command or an image operation. Like Node's own `AbortError`
  * (`name: 'AbortError'`, `code: 'ABORT_ERR'`), with the signal's reason as
@@ -262,6 +292,10 @@ export function fromNative(err: unknown): unknown {
       return new SessionClosed(m)
     case 'PROJECT_NOT_INITIALIZED':
       return new ProjectNotInitialized(m)
+    case 'PROJECT_ERROR':
+      return new ProjectError(m, f.path ?? '', detail)
+    case 'PROJECT_CONFIG_ERROR':
+      return new ProjectConfigError(m, f.file ?? '', f.line ?? null, f.key ?? null, detail)
     default:
       // Not one of pocket-dock's codes (napi's own failures): as thrown.
       return err

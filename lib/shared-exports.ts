@@ -21,6 +21,8 @@ export {
   NotADirectory,
   PocketDockError,
   PodmanNotRunning,
+  ProjectConfigError,
+  ProjectError,
   ProjectNotInitialized,
   SessionClosed,
   SocketCommunicationError,
@@ -28,14 +30,19 @@ export {
   SocketError,
 } from './errors'
 export { listProfiles, resolveProfile, version } from './profiles'
+export { findProjectRoot, initProject } from './project'
 export type {
   BuildImageOptions,
   BuildProfileOptions,
   ContainerInfo,
   ContainerListItem,
   CreateOptions,
+  DoctorOptions,
+  DoctorReport,
   ExportImagesOptions,
+  HistoryLine,
   ImageInfo,
+  InitProjectOptions,
   ListImagesOptions,
   ProcessInfo,
   ProfileInfo,

@@ -14,12 +14,22 @@ export interface CreateOptions {
   memLimit?: string | number
   /** CPU limit, 1–100 percent of one core. */
   cpuPercent?: number
-  /** Keep the container (stopped) after `shutdown()`. Default false. */
+  /** Keep the container (stopped) after `shutdown()`. Default false (in a project: its `default_persist`). */
   persist?: boolean
   /** Bind mounts, host path → container path (append `:ro` for read-only). */
   volumes?: Record<string, string>
-  /** Project name, recorded as a label. */
+  /**
+   * Project name, recorded as a label. Default: the name of the project
+   * found from the cwd (see `docs/projects.md`); naming another project
+   * leaves the cwd's project out.
+   */
   project?: string
+  /**
+   * The root of the project whose `.pocket-dock/pocket-dock.yaml` applies
+   * (default: the nearest one from the cwd up). Not initialized:
+   * `ProjectNotInitialized`.
+   */
+  projectRoot?: string
   /**
    * A built-in profile (see {@link listProfiles}): its image and network
    * default apply unless `image`/`network` are given. Unknown names are a
@@ -286,4 +296,45 @@ export interface RemoveImageOptions extends SocketOptions {
 export interface ExportImagesOptions extends ProgressOptions {
   /** Compress the archive with gzip (`importImages` and `docker load` read both). */
   gzip?: boolean
+}
+
+// ---- Projects (docs/projects.md) ----
+
+/** Options of {@link initProject}. */
+export interface InitProjectOptions {
+  /** The project's name (default: the directory's name). No `/` and no control characters. */
+  projectName?: string
+}
+
+/** Options of {@link doctor}. */
+export interface DoctorOptions extends SocketOptions {
+  /** The project to check (default: the nearest one from the cwd up). */
+  projectRoot?: string
+}
+
+/** What {@link doctor} found. */
+export interface DoctorReport {
+  /** Persistent containers of the project that have no instance directory. */
+  orphanedContainers: string[]
+  /** Instance directories (by container name) whose container is gone. */
+  staleInstanceDirs: string[]
+  /** How many containers have their instance directory. */
+  healthy: number
+}
+
+/**
+ * One line of an instance's `history.jsonl`: one per `run` (blocking,
+ * streamed or detached) and per session `sendAndWait`, written when the
+ * command ends.
+ */
+export interface HistoryLine {
+  /** When the command started: RFC 3339, UTC, with milliseconds. */
+  time: string
+  kind: 'run' | 'stream' | 'detach' | 'session'
+  command: string
+  /** -1 when the command was killed (timeout, shutdown) or its code is unknown. */
+  exitCode: number
+  durationMs: number
+  timedOut: boolean
+  truncated: boolean
 }

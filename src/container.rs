@@ -148,6 +148,11 @@ impl NativeContainer {
     pub fn project(&self) -> Option<String> {
         self.inner.project().map(str::to_string)
     }
+    /// The instance directory of a persistent project container.
+    #[napi(getter)]
+    pub fn data_path(&self) -> Option<String> {
+        self.inner.data_path().map(|p| p.display().to_string())
+    }
 
     /// Runs a command to completion; `cancel` kills it early.
     #[napi(ts_return_type = "Promise<NativeExecResult>")]

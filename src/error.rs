@@ -30,6 +30,10 @@ pub struct NativeErrorFields {
     pub instruction: Option<String>,
     /// The last lines the build printed.
     pub log_tail: Option<Vec<String>>,
+    /// The config file of a `PROJECT_CONFIG_ERROR`, its line (from 1) and key.
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub key: Option<String>,
 }
 
 impl From<&core::Error> for NativeErrorFields {
@@ -46,6 +50,9 @@ impl From<&core::Error> for NativeErrorFields {
             step: None,
             instruction: None,
             log_tail: None,
+            file: None,
+            line: None,
+            key: None,
         };
         match e {
             E::SocketConnection { socket_path, detail } => {
@@ -86,6 +93,21 @@ impl From<&core::Error> for NativeErrorFields {
             E::Aborted { operation } => f.detail = Some(operation.clone()),
             E::SocketCommunication { detail } | E::SessionClosed { detail } | E::ProjectNotInitialized { detail } => {
                 f.detail = Some(detail.clone())
+            }
+            E::ProjectConfig {
+                file,
+                line,
+                key,
+                detail,
+            } => {
+                f.file = Some(file.clone());
+                f.line = *line;
+                f.key = key.clone();
+                f.detail = Some(detail.clone());
+            }
+            E::Project { path, detail } => {
+                f.path = Some(path.clone());
+                f.detail = Some(detail.clone());
             }
             E::InvalidArgument(_) | E::OutOfRange(_) => {}
         }

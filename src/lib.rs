@@ -12,6 +12,8 @@
 //!   test/bench hooks.
 //! - [`images`]: profiles, and the image functions (build, pull, list,
 //!   remove, export/import) with their progress callbacks and byte streams.
+//! - [`project`]: `initProject`, `findProjectRoot`, `doctor`, and the
+//!   journal's warnings and exit flush.
 //! - [`options`]: the option objects JS passes in, and `NativeExecResult`.
 //! - [`error`]: core errors as JS errors (`NativeErrorFields`).
 //! - [`call`]: the one helper each method runs its core future through, async
@@ -26,5 +28,6 @@ pub mod functions;
 pub mod images;
 pub mod options;
 pub mod process;
+pub mod project;
 mod runner;
 pub mod session;

@@ -43,6 +43,8 @@ pub struct NativeCreateOptions {
     pub persist: Option<bool>,
     pub volumes: Option<HashMap<String, String>>,
     pub project: Option<String>,
+    /// The project directory whose config applies (default: found from the cwd).
+    pub project_root: Option<String>,
     pub profile: Option<String>,
     pub devices: Option<Vec<String>>,
     /// host → container, or a list of container ports to publish on free host ports.
@@ -70,7 +72,8 @@ impl From<NativeCreateOptions> for core::CreateOptions {
                 Either::B(bytes) => number(bytes),
             }),
             cpu_percent: o.cpu_percent,
-            persist: o.persist.unwrap_or(false),
+            persist: o.persist,
+            project_root: o.project_root,
             volumes: pairs(o.volumes),
             project: o.project,
             profile: o.profile,

@@ -9,6 +9,7 @@ import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from '
 import { ExecStream } from './exec-stream'
 import { Process } from './process'
 import { Session } from './session'
+import { watchJournal } from '../project'
 
 /** `RunOptions` of the sync API: no `signal` (a blocked thread cannot see an abort; use `timeout`). */
 export type SyncRunOptions = Omit<RunOptions, 'signal'>
@@ -26,6 +27,7 @@ export class Container {
   /** @internal Use `createNewContainer()` from `pocket-dock/sync`. */
   constructor(native: NativeContainer) {
     this.#native = native
+    watchJournal(native.dataPath ?? null)
   }
 
   get containerId(): string {
@@ -44,7 +46,7 @@ export class Container {
     return this.#native.project ?? null
   }
   get dataPath(): string | null {
-    return null
+    return this.#native.dataPath ?? null
   }
 
   /** Runs `cmd` and returns its {@link ExecResult}; `stream: true` → {@link ExecStream}; `detach: true` → {@link Process}. */

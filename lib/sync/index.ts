@@ -8,7 +8,15 @@
  */
 import * as native from '../../binding.js'
 import { callNativeSync } from '../errors'
-import type { ContainerListItem, CreateOptions, ProjectOptions, ResumeOptions, SocketOptions } from '../types'
+import type {
+  ContainerListItem,
+  CreateOptions,
+  DoctorOptions,
+  DoctorReport,
+  ProjectOptions,
+  ResumeOptions,
+  SocketOptions,
+} from '../types'
 import { toListItem } from '../convert'
 import { checkName, checkObject } from '../validate'
 import { Container } from './container'
@@ -46,6 +54,13 @@ export function destroyContainer(name: string, opts: SocketOptions = {}): void {
 export function prune(opts: ProjectOptions = {}): number {
   checkObject(opts, 'prune(opts)')
   return callNativeSync(() => native.pruneSync(opts.socketPath, opts.project))
+}
+
+// ---- Projects (docs/projects.md) ----
+
+export function doctor(opts: DoctorOptions = {}): DoctorReport {
+  checkObject(opts, 'doctor(opts)')
+  return callNativeSync(() => native.doctorSync(opts.projectRoot, opts.socketPath))
 }
 
 export { buildImage, buildProfile, exportImages, importImages, listImages, pullImage, removeImage } from './images'

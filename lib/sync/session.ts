@@ -1,12 +1,17 @@
 import type { NativeSession } from '../../binding.js'
-import { SessionClosed, callNativeSync } from '../errors'
+import { SessionClosed, argTypeError, callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
 import { checkObject } from '../validate'
 import { checkCmd } from '../validate'
 
+/** How often `onOutput` callbacks look for output of `send()` commands (between blocking calls). */
+const OUTPUT_POLL_MS = 50
+
 /** The sync facade of {@link AsyncSession}: a long-lived shell. */
 export class Session {
   readonly #native: NativeSession
+  readonly #listeners: ((data: string) => void)[] = []
+  #poll: NodeJS.Timeout | undefined
 
   /** @internal Use `container.session()`. */
   constructor(native: NativeSession) {
@@ -31,8 +36,32 @@ export class Session {
   read(): string {
     return this.#native.read()
   }
+  /**
+   * Calls `fn(data)` with the output of `send()` commands as it arrives
+   * (instead of `read()`). Delivered from the event loop, so between
+   * blocking calls; `close()` delivers what is left.
+   */
+  onOutput(fn: (data: string) => void): void {
+    if (typeof fn !== 'function') throw argTypeError('onOutput(fn): fn must be a function')
+    this.#listeners.push(fn)
+    this.#poll ??= setInterval(() => this.#deliver(), OUTPUT_POLL_MS).unref()
+  }
   close(): void {
+    this.#deliver()
+    clearInterval(this.#poll)
     callNativeSync(() => this.#native.closeSync())
+  }
+  #deliver(): void {
+    if (this.#native.closed) clearInterval(this.#poll)
+    const data = this.#listeners.length > 0 ? this.#native.read() : ''
+    if (!data) return
+    for (const fn of this.#listeners) {
+      try {
+        fn(data)
+      } catch (err) {
+        process.emitWarning(`pocket-dock: an onOutput callback threw: ${String(err)}`, 'PocketDockCallbackWarning')
+      }
+    }
   }
   [Symbol.dispose](): void {
     this.close()

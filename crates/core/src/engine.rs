@@ -303,16 +303,35 @@ pub async fn connect(discovery: &Discovery) -> Result<Arc<Engine>> {
 /// tried and why it did not count.
 async fn connect_first(candidates: &[Candidate], mut tried: Vec<String>) -> Result<Arc<Engine>> {
     for c in candidates {
+        // A project that names its engine means that engine: if it does not
+        // answer, no other one is silently used instead.
+        let named_by_project = c.source == PROJECT_CONFIG;
         if !Path::new(&c.path).exists() {
+            if named_by_project {
+                return Err(project_socket_error(&c.path, "no such file".into()));
+            }
             tried.push(format!("{} ({}: no such file)", c.path, c.source));
             continue;
         }
         match connect_socket(&c.path).await {
             Ok(engine) => return Ok(engine),
+            Err(e) if named_by_project => return Err(project_socket_error(&c.path, short_reason(&e))),
             Err(e) => tried.push(format!("{} ({}: {})", c.path, c.source, short_reason(&e))),
         }
     }
     Err(Error::PodmanNotRunning { tried })
+}
+
+/// The source of the candidate a project config's `socket` names.
+const PROJECT_CONFIG: &str = "project config";
+
+fn project_socket_error(path: &str, reason: String) -> Error {
+    Error::SocketConnection {
+        socket_path: path.to_string(),
+        detail: format!(
+            "{reason} (it is the `socket` of the project config, .pocket-dock/pocket-dock.yaml: fix it there, or remove it to let discovery choose)"
+        ),
+    }
 }
 
 /// The ordered candidate sockets, from the given environment values.
@@ -336,7 +355,7 @@ pub fn candidates(
         push(strip_unix_scheme(h), "DOCKER_HOST");
     }
     if let Some(p) = project_socket {
-        push(strip_unix_scheme(p), "project config");
+        push(strip_unix_scheme(p), PROJECT_CONFIG);
     }
     if let Some(dir) = xdg_runtime_dir {
         push(format!("{dir}/podman/podman.sock"), "Podman rootless");

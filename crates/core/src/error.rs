@@ -94,6 +94,20 @@ pub enum Error {
     #[error("not inside a pocket-dock project: {detail}. Run `pocket-dock init` first.")]
     ProjectNotInitialized { detail: String },
 
+    /// A malformed project or user config file: bad YAML, a wrong type, an
+    /// unknown key or a bad value, with where it is.
+    #[error("{file}{}: {}{detail}. Fix the file: the keys and their types are in pocket-dock's docs/projects.md.", line.map(|l| format!(":{l}")).unwrap_or_default(), key.as_ref().map(|k| format!("`{k}`: ")).unwrap_or_default())]
+    ProjectConfig {
+        file: String,
+        line: Option<u32>,
+        key: Option<String>,
+        detail: String,
+    },
+
+    /// A project file or directory that cannot be read or written.
+    #[error("project files at {path}: {detail}")]
+    Project { path: String, detail: String },
+
     /// Bad input of the wrong kind or shape (becomes a JS `TypeError`).
     #[error("{0}")]
     InvalidArgument(String),
@@ -144,6 +158,8 @@ impl Error {
             Error::Aborted { .. } => "ABORT_ERR",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
             Error::ProjectNotInitialized { .. } => "PROJECT_NOT_INITIALIZED",
+            Error::ProjectConfig { .. } => "PROJECT_CONFIG_ERROR",
+            Error::Project { .. } => "PROJECT_ERROR",
             Error::InvalidArgument(_) => "ERR_INVALID_ARG_VALUE",
             Error::OutOfRange(_) => "ERR_OUT_OF_RANGE",
         }

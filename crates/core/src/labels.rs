@@ -5,6 +5,9 @@
 pub const MANAGED: &str = "pocket-dock.managed";
 pub const PERSIST: &str = "pocket-dock.persist";
 pub const PROJECT: &str = "pocket-dock.project";
+/// The project directory a project container was created in: where its
+/// instance directory is (see `docs/projects.md`).
+pub const PROJECT_ROOT: &str = "pocket-dock.project-root";
 pub const PROFILE: &str = "pocket-dock.profile";
 pub const TIMEOUT: &str = "pocket-dock.timeout";
 pub const VERSION: &str = "pocket-dock.version";

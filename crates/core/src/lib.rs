@@ -14,6 +14,10 @@
 //! - [`labels`]: the labels that are the only state the engine keeps for us.
 //! - [`validate`]: the pure input checks shared by several modules (timeouts,
 //!   env, absolute paths, NUL bytes, image references, container names).
+//! - [`project`]: `.pocket-dock/`: init, finding the root, the YAML config
+//!   (user then project), instance directories with `instance.toml`.
+//! - [`journal`]: a persistent project container's `history.jsonl` and
+//!   rotated logs, written by a thread per container, never in a command's way.
 //! - [`owner`]: which process owns an ephemeral container, and whether it is gone.
 //! - [`runner`]: the static helper placed into each container that every
 //!   command runs under (a subreaper), so killing a command kills its whole
@@ -28,6 +32,7 @@
 //!   listing and removing images, and moving them as tar archives.
 //! - [`persist`]: managed containers by name and label: list, stop, destroy,
 //!   prune, and the startup sweep of orphans.
+//! - [`doctor`]: a project's instance directories against its containers.
 //! - [`container`]: the create spec (limits, ports, volumes, hardening,
 //!   keep-alive main process), the reaper that ties an ephemeral container to
 //!   its process, `info()`, and the [`Container`] handle's lifecycle (create,
@@ -37,15 +42,18 @@
 //! on napi's one shared tokio runtime.
 
 pub mod container;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod exec;
 pub mod files;
 pub mod image;
+pub mod journal;
 pub mod labels;
 pub mod owner;
 pub mod persist;
 pub mod profile;
+pub mod project;
 pub mod runner;
 pub mod session;
 pub mod validate;

@@ -27,6 +27,8 @@ pub struct ContainerListItem {
     pub created: i64,
     pub persist: bool,
     pub project: Option<String>,
+    /// The project directory it was created in (its instance directory is there).
+    pub project_root: Option<String>,
 }
 
 impl ContainerListItem {
@@ -46,6 +48,7 @@ pub async fn list(engine: &Engine, project: Option<&str>) -> Result<Vec<Containe
         .map(|c| ContainerListItem {
             persist: c.label(labels::PERSIST) == "true",
             project: c.labels.get(labels::PROJECT).cloned(),
+            project_root: c.labels.get(labels::PROJECT_ROOT).cloned(),
             status: if c.is_stopped() { "exited".into() } else { c.state },
             id: c.id,
             name: c
@@ -90,10 +93,17 @@ pub async fn stop(engine: &Engine, name: &str) -> Result<()> {
     engine.stop(&found.id.unwrap_or_default(), false).await
 }
 
-/// Removes the managed container `name`, running or not, persistent or not.
+/// Removes the managed container `name`, running or not, persistent or not,
+/// and its project instance directory.
 pub async fn destroy(engine: &Engine, name: &str) -> Result<()> {
     let found = inspect_managed(engine, name).await?;
-    engine.remove_and_wait(&found.id.unwrap_or_default()).await
+    engine.remove_and_wait(&found.id.unwrap_or_default()).await?;
+    let tags = found.config.and_then(|c| c.labels).unwrap_or_default();
+    if let Some(root) = tags.get(labels::PROJECT_ROOT) {
+        let name = found.name.unwrap_or_default();
+        crate::project::remove_instance_dir(std::path::Path::new(root), name.trim_start_matches('/'))?;
+    }
+    Ok(())
 }
 
 /// Removes the managed containers (of `project`, if given) that are stopped,

@@ -248,6 +248,8 @@ pub struct Session {
     /// One `send_and_wait` at a time: later calls queue here.
     turn: Mutex<()>,
     closed: CancellationToken,
+    /// Where `sendAndWait` commands are recorded (a persistent project container's journal).
+    journal: Option<Arc<crate::journal::Journal>>,
 }
 
 fn quote(cmd: &str) -> String {
@@ -328,6 +330,7 @@ impl Session {
             arrived,
             turn: Mutex::new(()),
             closed,
+            journal: None,
         };
         let pid = session
             .send_and_wait("echo $$", Some(Duration::from_secs(30)), 1024)
@@ -372,13 +375,24 @@ impl Session {
     }
 
     /// Runs `cmd` with a timeout in seconds (default: the container's) and the
-    /// default output cap.
+    /// default output cap; recorded in the container's journal, if any.
     pub async fn run(&self, cmd: &str, timeout_secs: Option<f64>) -> Result<ExecResult> {
         let timeout = match timeout_secs {
             Some(t) => parse_timeout(t, "timeout")?,
             None => self.default_timeout,
         };
-        self.send_and_wait(cmd, timeout, DEFAULT_MAX_OUTPUT).await
+        let started = std::time::SystemTime::now();
+        let result = self.send_and_wait(cmd, timeout, DEFAULT_MAX_OUTPUT).await?;
+        if let Some(j) = &self.journal {
+            j.record(crate::journal::Entry::of("session", cmd, started, &result));
+        }
+        Ok(result)
+    }
+
+    /// Records this session's commands in `journal`.
+    pub fn journaled(mut self, journal: Option<Arc<crate::journal::Journal>>) -> Session {
+        self.journal = journal;
+        self
     }
 
     /// Runs `cmd` in the shell and returns its own output and exit code.

@@ -26,8 +26,10 @@ use crate::exec::stream::ExecStream;
 use crate::exec::{self, ExecResult, RunOptions};
 use crate::files;
 use crate::image;
+use crate::journal::{Entry, Journal, LogPolicy};
 use crate::labels;
 use crate::persist;
+use crate::project::{self, instance, Project};
 use crate::runner::{self, KillMode};
 use crate::session::Session;
 use crate::validate;
@@ -54,6 +56,9 @@ pub struct Container {
     lifecycle: tokio::sync::Mutex<()>,
     /// Set once `shutdown()` has begun: later commands fail fast and clearly.
     shut_down: AtomicBool,
+    /// A persistent project container's history and logs (its instance
+    /// directory, see `docs/projects.md`).
+    journal: Option<Arc<Journal>>,
 }
 
 /// The engine-side identity of the container, replaced by a fresh reboot.
@@ -75,13 +80,63 @@ struct Live {
 impl Container {
     /// Creates and starts a container. Options are checked before the engine is
     /// contacted; if the container is created but fails to start, it is removed.
-    pub async fn create(opts: CreateOptions) -> Result<Container> {
+    pub async fn create(mut opts: CreateOptions) -> Result<Container> {
+        let project = apply_project(&mut opts)?;
         let discovery = Discovery {
             explicit: opts.socket_path.clone(),
-            project_socket: None,
+            project_socket: project.as_ref().and_then(|p| p.settings.socket.clone()),
         };
         let spec = opts.into_spec()?;
-        let engine = engine::connect(&discovery).await?;
+        // The instance directory comes first: an unwritable project fails
+        // before anything exists on the engine.
+        let instance = match &project {
+            Some(p) if spec.persist => {
+                let dir = p.instance_dir(&spec.name);
+                let new = instance::create(&dir)?;
+                Some((p, dir, new))
+            }
+            _ => None,
+        };
+        let created = Self::create_on_engine(spec, &discovery).await;
+        let mut container = match created {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some((_, dir, true)) = &instance {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                return Err(e);
+            }
+        };
+        if let Some((p, dir, _)) = instance {
+            container.journal = Some(container.open_journal(p, &dir)?);
+        }
+        Ok(container)
+    }
+
+    /// Writes `instance.toml` and starts the journal of instance directory `dir`.
+    fn open_journal(&self, p: &Project, dir: &std::path::Path) -> Result<Arc<Journal>> {
+        let options = self.options.clone().unwrap_or_default();
+        let record = instance::InstanceRecord {
+            id: self.id(),
+            name: self.name.clone(),
+            image: self.image.clone(),
+            profile: options.profile.clone(),
+            project: p.settings.project_name.clone(),
+            created_at: crate::journal::timestamp(std::time::SystemTime::now()),
+            persist: self.persist,
+            limits: instance::Limits {
+                mem_limit: options.mem_limit.clone(),
+                cpu_percent: options.cpu_percent,
+                pids_limit: options.pids_limit,
+            },
+            ports: options.ports.iter().cloned().collect(),
+        };
+        instance::write_record(dir, &record)?;
+        Ok(Journal::open(dir, &self.name, LogPolicy::of(&p.settings)))
+    }
+
+    async fn create_on_engine(spec: ContainerSpec, discovery: &Discovery) -> Result<Container> {
+        let engine = engine::connect(discovery).await?;
         persist::sweep_once(&engine);
         let pull = match spec.pull {
             PullPolicy::Never => false,
@@ -109,6 +164,7 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
+            journal: None,
         })
     }
 
@@ -154,7 +210,8 @@ impl Container {
                 reaper = Some(Reaper::arm(&engine, &id).await?);
             }
         }
-        Ok(Container {
+        let project_root = label(labels::PROJECT_ROOT).map(str::to_string);
+        let mut container = Container {
             engine,
             name: found.name.unwrap_or_default().trim_start_matches('/').to_string(),
             image: config.image.unwrap_or_default(),
@@ -170,7 +227,35 @@ impl Container {
             }),
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
-        })
+            journal: None,
+        };
+        // A persistent project container goes on writing to its instance
+        // directory (made again if it was removed). A project that is gone or
+        // broken does not stop the container from resuming.
+        if let (true, Some(root)) = (persist, project_root) {
+            if let Ok(p) = Project::open(std::path::Path::new(&root)) {
+                let dir = p.instance_dir(&container.name);
+                if instance::create(&dir).is_ok() {
+                    container.journal = match instance::read_record(&dir) {
+                        Some(_) => Some(Journal::open(&dir, &container.name, LogPolicy::of(&p.settings))),
+                        None => container.open_journal(&p, &dir).ok(),
+                    };
+                }
+            }
+        }
+        Ok(container)
+    }
+
+    /// The instance directory of a persistent project container.
+    pub fn data_path(&self) -> Option<&std::path::Path> {
+        self.journal.as_deref().map(Journal::dir)
+    }
+
+    /// Records a finished command in the journal, if there is one.
+    fn record(&self, kind: &str, cmd: &str, started: std::time::SystemTime, r: &ExecResult) {
+        if let Some(j) = &self.journal {
+            j.record(Entry::of(kind, cmd, started, r));
+        }
     }
 
     /// The engine's container id (it changes with `reboot({ fresh: true })`).
@@ -214,9 +299,12 @@ impl Container {
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, _) = self.current();
-        exec::run(&self.engine, &id, plan, cancel)
+        let started = std::time::SystemTime::now();
+        let result = exec::run(&self.engine, &id, plan, cancel)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| self.explain(e))?;
+        self.record("run", cmd, started, &result);
+        Ok(result)
     }
 
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
@@ -234,9 +322,19 @@ impl Container {
                 _ = token.cancelled() => {}
             }
         });
-        exec::stream::start(self.engine.clone(), id, plan, cancel)
+        let started = std::time::SystemTime::now();
+        let stream = exec::stream::start(self.engine.clone(), id, plan, cancel)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| self.explain(e))?;
+        if let Some(j) = self.journal.clone() {
+            let (ended, cmd) = (stream.ended(), cmd.to_string());
+            tokio::spawn(async move {
+                if let Ok(r) = ended.await {
+                    j.record(Entry::of("stream", &cmd, started, &r));
+                }
+            });
+        }
+        Ok(stream)
     }
 
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
@@ -245,9 +343,18 @@ impl Container {
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
-        exec::process::spawn(self.engine.clone(), id, plan, stopped)
+        let started = std::time::SystemTime::now();
+        let process = exec::process::spawn(self.engine.clone(), id, plan, stopped)
             .await
-            .map_err(|e| self.explain(e))
+            .map_err(|e| self.explain(e))?;
+        if let Some(j) = self.journal.clone() {
+            let (finished, cmd) = (process.finished(), cmd.to_string());
+            tokio::spawn(async move {
+                let r = finished.await;
+                j.record(Entry::of("detach", &cmd, started, &r));
+            });
+        }
+        Ok(process)
     }
 
     /// Opens a long-lived shell session; it closes with the container.
@@ -256,6 +363,7 @@ impl Container {
         let (id, stopped) = self.current();
         Session::open(self.engine.clone(), id, self.default_timeout, stopped)
             .await
+            .map(|s| s.journaled(self.journal.clone()))
             .map_err(|e| self.explain(e))
     }
 
@@ -409,10 +517,17 @@ impl Container {
             self.engine.stop(&id, force).await?;
         }
         if self.persist {
+            // Everything the commands printed is on disk before this returns.
+            if let Some(j) = self.journal.clone() {
+                let _ = tokio::task::spawn_blocking(move || j.flush()).await;
+            }
             return Ok(());
         }
         self.engine.remove_and_wait(&id).await?;
         self.release_reaper();
+        if let Some(root) = self.options.as_ref().and_then(|o| o.project_root.as_deref()) {
+            project::remove_instance_dir(std::path::Path::new(root), &self.name)?;
+        }
         Ok(())
     }
 
@@ -441,6 +556,38 @@ impl Container {
             other => other,
         }
     }
+}
+
+/// Applies the project's configuration to `opts`: the project at
+/// `opts.project_root`, or the one found from the current directory (unless
+/// `opts.project` names another). The project's `default_profile` (when
+/// neither `profile` nor `image` is given) and `default_persist` (when
+/// `persist` is not) apply; `project` becomes its name.
+fn apply_project(opts: &mut CreateOptions) -> Result<Option<Project>> {
+    let project = match &opts.project_root {
+        Some(root) => {
+            let p = Project::open(std::path::Path::new(root))?;
+            if let Some(name) = opts.project.as_ref().filter(|n| **n != p.settings.project_name) {
+                return Err(Error::InvalidArgument(format!(
+                    "`project` is {name:?}, but the project at {} is named {:?}: leave `project` out, or pass the root of project {name:?}",
+                    p.root.display(),
+                    p.settings.project_name
+                )));
+            }
+            p
+        }
+        None => match Project::from_cwd()? {
+            Some(p) if opts.project.as_ref().is_none_or(|n| *n == p.settings.project_name) => p,
+            _ => return Ok(None),
+        },
+    };
+    opts.project = Some(project.settings.project_name.clone());
+    opts.project_root = Some(project.root.display().to_string());
+    opts.persist = opts.persist.or(Some(project.settings.default_persist));
+    if opts.profile.is_none() && opts.image.is_none() {
+        opts.profile = project.settings.default_profile.clone();
+    }
+    Ok(Some(project))
 }
 
 /// Creates and starts a container from a checked spec, with the runner placed

@@ -52,10 +52,15 @@ pub struct CreateOptions {
     pub mem_limit: Option<String>,
     /// 1–100 percent of one core.
     pub cpu_percent: Option<f64>,
-    pub persist: bool,
+    /// Default false (or the project's `default_persist`).
+    pub persist: Option<bool>,
     /// host path → container path; a container path ending in `:ro` is read-only.
     pub volumes: Vec<(String, String)>,
     pub project: Option<String>,
+    /// The project directory this container belongs to (set from the
+    /// project found or given; see `crate::project`): recorded as a label so
+    /// its instance directory is found again from anywhere.
+    pub project_root: Option<String>,
     /// A built-in profile: its image and network default apply unless
     /// `image`/`network` are given. Neither `image` nor `profile` means
     /// [`profile::DEFAULT_PROFILE`].
@@ -205,10 +210,14 @@ impl CreateOptions {
         if let Some(w) = &self.workdir {
             check_absolute(w, "`workdir`")?;
         }
+        let persist = self.persist.unwrap_or(false);
         for (value, what) in [(&self.project, "`project`"), (&self.profile, "`profile`")] {
             if let Some(v) = value {
                 check_no_nul(v, what)?;
             }
+        }
+        if let Some(p) = &self.project {
+            crate::project::check_project_name(p)?;
         }
         let pids_limit = parse_pids_limit(self.pids_limit)?;
 
@@ -224,7 +233,7 @@ impl CreateOptions {
             label_map.insert(k.clone(), v.clone());
         }
         label_map.insert(labels::MANAGED.into(), "true".into());
-        label_map.insert(labels::PERSIST.into(), self.persist.to_string());
+        label_map.insert(labels::PERSIST.into(), persist.to_string());
         label_map.insert(labels::TIMEOUT.into(), timeout_secs.to_string());
         label_map.insert(labels::VERSION.into(), env!("CARGO_PKG_VERSION").into());
         label_map.insert(labels::OWNER_PID.into(), std::process::id().to_string());
@@ -239,8 +248,11 @@ impl CreateOptions {
         if let Some(p) = &self.profile {
             label_map.insert(labels::PROFILE.into(), p.clone());
         }
+        if let Some(r) = &self.project_root {
+            label_map.insert(labels::PROJECT_ROOT.into(), r.clone());
+        }
 
-        let ephemeral = !self.persist;
+        let ephemeral = !persist;
         let read_only = self.read_only.unwrap_or(false);
         let tmpfs: HashMap<String, String> = if read_only {
             WRITABLE_WHEN_READ_ONLY
@@ -298,7 +310,7 @@ impl CreateOptions {
             pull,
             name,
             default_timeout,
-            persist: self.persist,
+            persist,
             project: self.project.clone(),
             body,
             options: self,
@@ -518,7 +530,7 @@ mod tests {
         assert_eq!(ephemeral.body.stdin_once, Some(true));
         assert_eq!(ephemeral.body.entrypoint.as_ref().unwrap()[2], REAPER_SCRIPT);
         let persistent = CreateOptions {
-            persist: true,
+            persist: Some(true),
             ..Default::default()
         }
         .into_spec()
@@ -628,7 +640,7 @@ mod tests {
     fn spec_carries_labels_hardening_and_keepalive() {
         let spec = CreateOptions {
             image: Some("img".into()),
-            persist: true,
+            persist: Some(true),
             project: Some("proj".into()),
             network: Some(false),
             labels: vec![("team".into(), "a".into())],

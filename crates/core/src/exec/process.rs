@@ -229,6 +229,33 @@ impl Process {
         })
     }
 
+    /// A future that resolves when the process has ended, with its result
+    /// and the output the buffer holds then (for a task that records the
+    /// command; it holds no borrow of the process).
+    pub fn finished(&self) -> impl std::future::Future<Output = ExecResult> + Send + 'static {
+        let (ended, exit, ring, started_at) = (
+            self.ended.clone(),
+            self.exit.clone(),
+            self.ring.clone(),
+            self.started_at,
+        );
+        async move {
+            ended.cancelled().await;
+            let exit = exit.borrow().clone();
+            let ring = ring.lock().expect("ring poisoned");
+            let snap = ring.peek();
+            ExecResult {
+                exit_code: exit.as_ref().map_or(-1, |e| e.code),
+                stdout: snap.stdout,
+                stderr: snap.stderr,
+                duration_ms: started_at.elapsed().as_secs_f64() * 1000.0,
+                timed_out: exit.as_ref().is_some_and(|e| e.timed_out),
+                truncated: ring.overflowed(),
+                cancelled: false,
+            }
+        }
+    }
+
     /// The buffered output, consumed.
     pub fn read(&self) -> BufferSnapshot {
         self.ring.lock().expect("ring poisoned").read()

@@ -170,7 +170,17 @@ impl ExecStream {
     /// The outcome, once the command has ended. The output went through the
     /// stream, so `stdout`/`stderr` are empty here.
     pub async fn result(&self) -> Result<ExecResult> {
-        let mut rx = self.result.clone();
+        self.ended().await
+    }
+
+    /// [`ExecStream::result`] as a future that holds no borrow of the stream
+    /// (for a task that records the command once it ends).
+    pub fn ended(&self) -> impl std::future::Future<Output = Result<ExecResult>> + Send + 'static {
+        let rx = self.result.clone();
+        async move { Self::wait_result(rx).await }
+    }
+
+    async fn wait_result(mut rx: watch::Receiver<Option<Result<ExecResult>>>) -> Result<ExecResult> {
         let done = rx.wait_for(Option::is_some).await;
         match done {
             Ok(r) => r.clone().expect("checked by wait_for"),

@@ -1,0 +1,78 @@
+//! Projects: `initProject`, `findProjectRoot` (sync in both modules),
+//! `doctor`, and the journal hooks the TS layer calls (its warnings, the
+//! flush at process exit).
+
+use std::path::PathBuf;
+
+use napi::bindgen_prelude::PromiseRaw;
+use napi::Env;
+use napi_derive::napi;
+use pocket_dock_core as core;
+
+use crate::call::{promise, Result};
+use crate::error::js_error;
+
+/// Creates `.pocket-dock/` in `path` (default: the cwd); returns the root.
+#[napi]
+pub fn init_project(env: &Env, path: Option<String>, project_name: Option<String>) -> Result<String> {
+    core::project::init(path.map(PathBuf::from).as_deref(), project_name.as_deref())
+        .map(|p| p.display().to_string())
+        .map_err(|e| js_error(env, e))
+}
+
+/// The nearest project root from `start` (default: the cwd) up, or null.
+#[napi]
+pub fn find_project_root(env: &Env, start: Option<String>) -> Result<Option<String>> {
+    core::project::find_root(start.map(PathBuf::from).as_deref())
+        .map(|p| p.map(|p| p.display().to_string()))
+        .map_err(|e| js_error(env, e))
+}
+
+/// What `doctor()` found.
+#[napi(object)]
+pub struct NativeDoctorReport {
+    pub orphaned_containers: Vec<String>,
+    pub stale_instance_dirs: Vec<String>,
+    pub healthy: u32,
+}
+
+impl From<core::doctor::DoctorReport> for NativeDoctorReport {
+    fn from(r: core::doctor::DoctorReport) -> Self {
+        NativeDoctorReport {
+            orphaned_containers: r.orphaned_containers,
+            stale_instance_dirs: r.stale_instance_dirs,
+            healthy: r.healthy,
+        }
+    }
+}
+
+/// Compares a project's instance directories with its containers.
+#[napi(ts_return_type = "Promise<NativeDoctorReport>")]
+pub fn doctor<'env>(
+    env: &'env Env,
+    project_root: Option<String>,
+    socket_path: Option<String>,
+) -> Result<PromiseRaw<'env, NativeDoctorReport>> {
+    promise(env, async move {
+        core::doctor::doctor(project_root.map(PathBuf::from).as_deref(), socket_path).await
+    })
+}
+#[napi]
+pub fn doctor_sync(env: &Env, project_root: Option<String>, socket_path: Option<String>) -> Result<NativeDoctorReport> {
+    crate::call::block(
+        env,
+        core::doctor::doctor(project_root.map(PathBuf::from).as_deref(), socket_path),
+    )
+}
+
+/// The journal warnings not yet emitted (a log or history write that failed).
+#[napi]
+pub fn take_journal_warnings() -> Vec<String> {
+    core::journal::take_warnings()
+}
+
+/// Waits until every journal has written what it was given (at process exit).
+#[napi]
+pub fn flush_journals() {
+    core::journal::flush_all()
+}
