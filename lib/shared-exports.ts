@@ -30,7 +30,7 @@ export {
   SocketError,
 } from './errors'
 export { listProfiles, resolveProfile, version } from './profiles'
-export { findProjectRoot, initProject } from './project'
+export { findProjectRoot, initProject, projectInfo } from './project'
 export type {
   BuildImageOptions,
   BuildProfileOptions,
@@ -48,6 +48,7 @@ export type {
   ProfileInfo,
   ProgressEvent,
   ProgressOptions,
+  ProjectInfo,
   ProjectOptions,
   PullImageOptions,
   RebootOptions,

@@ -91,10 +91,33 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('pocket-dock quickstart'))
     .action(lazy('project', 'quickstart'))
   program
+    .command('init')
+    .description('make PATH (default: here) a pocket-dock project (.pocket-dock/)')
+    .argument('[path]', 'the project directory', '.')
+    .option('--name <name>', 'the project name (default: the directory name)')
+    .addHelpText('after', examples('pocket-dock init', 'pocket-dock init ./app --name app'))
+    .action(lazy('project', 'init'))
+  program
     .command('status')
-    .description("the engine, and the current project's containers")
+    .description("the current project (if any) and its containers; else all of pocket-dock's")
     .addHelpText('after', examples('pocket-dock status', 'pocket-dock status --json'))
     .action(lazy('project', 'status'))
+  program
+    .command('doctor')
+    .description('check the current project: orphaned containers, stale instance directories')
+    .addHelpText('after', examples('pocket-dock doctor', 'pocket-dock doctor --json'))
+    .action(lazy('project', 'doctor'))
+  program
+    .command('logs')
+    .description("the run history of the project's containers (all, or NAME's)")
+    .argument('[name]', 'one container')
+    .option('--last <n>', 'only the last N entries', wholeNumber, 20)
+    .addOption(new Option('--type <type>', 'only entries of this kind').choices(['run', 'stream', 'detach', 'session']))
+    .option('-f, --follow', 'keep printing new entries as they come')
+    .addHelpText('after', examples('pocket-dock logs', 'pocket-dock logs box --last 5 --json', 'pocket-dock logs -f'))
+    .action(lazy('project', 'logs'))
+
+  // --- containers ---
   program
     .command('create')
     .description('create and start a container (kept until destroyed, unless --no-persist)')
