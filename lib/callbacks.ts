@@ -35,8 +35,10 @@ export class ProcessCallbacks<C> {
       }
     }
     const c = this.container
+    // Text: `asText` decoded the output of `encoding: 'buffer'` processes.
+    const text = typeof e.data === 'string' ? e.data : (e.data?.toString('utf8') ?? '')
     if (e.kind === 'exit') for (const fn of this.#exit) call(() => fn(c, e.exitCode ?? -1), 'onExit')
-    else if (e.kind === 'stdout') for (const fn of this.#stdout) call(() => fn(c, e.data ?? ''), 'onStdout')
-    else for (const fn of this.#stderr) call(() => fn(c, e.data ?? ''), 'onStderr')
+    else if (e.kind === 'stdout') for (const fn of this.#stdout) call(() => fn(c, text), 'onStdout')
+    else for (const fn of this.#stderr) call(() => fn(c, text), 'onStderr')
   }
 }

@@ -6,12 +6,15 @@ import { ExecResult } from './exec-result'
 import { AsyncProcess } from './process'
 import { AsyncSession } from './session'
 import { ProcessCallbacks } from './callbacks'
-import { toBuffer, toContainerInfo, toNativeRun } from './convert'
+import { toBuffer, toContainerInfo } from './convert'
+import { checkCommand, pumpStdin, toRunInput, type Command } from './run-input'
 import { checkObject, checkPath, checkSignal, checkString } from './validate'
-import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from './types'
+import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions, WaitOptions } from './types'
 import { watchJournal } from './project'
 
-/** A callback of `onStdout`/`onStderr`. */
+type Buffered = { encoding: 'buffer' }
+
+/** A callback of `onStdout`/`onStderr` (text, also for processes started with `encoding: 'buffer'`). */
 export type OutputCallback = (container: AsyncContainer, data: string) => void
 /** A callback of `onExit`. */
 export type ExitCallback = (container: AsyncContainer, exitCode: number) => void
@@ -61,7 +64,10 @@ export class AsyncContainer {
   }
 
   /**
-   * Runs `cmd` (via `sh -c` unless `lang` says otherwise).
+   * Runs `cmd`: a string via `sh -c` (or the interpreter `lang` names); an
+   * array as that argv, with no shell (nothing is quoted or interpreted; with
+   * a `lang`, its interpreter runs the argv: `['app.py', 'x']` with
+   * `lang: 'python'` is `python3 app.py x`).
    *
    * - Blocking (default): resolves with its {@link ExecResult} when it ends.
    * - `stream: true`: resolves with an {@link AsyncExecStream} at once.
@@ -70,31 +76,73 @@ export class AsyncContainer {
    * A timeout kills the command inside the container (`timedOut: true`); an
    * aborted `signal` kills it and rejects with {@link AbortError}.
    */
-  run(cmd: string, opts: RunOptions & { stream: true; detach?: false }): Promise<AsyncExecStream>
-  run(cmd: string, opts: RunOptions & { detach: true; stream?: false }): Promise<AsyncProcess>
-  run(cmd: string, opts?: RunOptions): Promise<ExecResult>
-  async run(cmd: string, opts: RunOptions = {}): Promise<ExecResult | AsyncExecStream | AsyncProcess> {
-    checkString(cmd, 'run(cmd): cmd')
+  run(cmd: Command, opts: RunOptions & Buffered & { stream: true; detach?: false }): Promise<AsyncExecStream<Buffer>>
+  run(cmd: Command, opts: RunOptions & { stream: true; detach?: false }): Promise<AsyncExecStream>
+  run(cmd: Command, opts: RunOptions & Buffered & { detach: true; stream?: false }): Promise<AsyncProcess<Buffer>>
+  run(cmd: Command, opts: RunOptions & { detach: true; stream?: false }): Promise<AsyncProcess>
+  run(cmd: Command, opts: RunOptions & Buffered): Promise<ExecResult<Buffer>>
+  run(cmd: Command, opts?: RunOptions): Promise<ExecResult>
+  async run(
+    cmd: Command,
+    opts: RunOptions = {},
+  ): Promise<ExecResult<string | Buffer> | AsyncExecStream<string | Buffer> | AsyncProcess<string | Buffer>> {
+    const command = checkCommand(cmd)
     checkObject(opts, 'run(cmd, opts)')
     const { signal: given, ...rest } = opts
     const signal = checkSignal(given)
+    const { native, pipe, source } = toRunInput(rest)
     if (signal?.aborted) throw new AbortError(signal.reason)
-    const native = toNativeRun(rest)
+    const feed = () => {
+      if (source && pipe) void pumpStdin(source, pipe)
+    }
     if (opts.detach && !opts.stream) {
-      const p = await callNative(() => this.#native.spawn(cmd, native))
+      const p = await callNative(() => this.#native.spawn(command, native, pipe))
+      feed()
       return new AsyncProcess(p, this.#callbacks.sink, signal)
     }
     if (opts.stream) {
-      return new AsyncExecStream(await callNative(() => this.#native.stream(cmd, native)), signal)
+      const s = await callNative(() => this.#native.stream(command, native, pipe))
+      feed()
+      return new AsyncExecStream(s, signal)
     }
     const token = signal ? new CancelToken() : undefined
     const onAbort = () => token?.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const r = await callNative(() => this.#native.run(cmd, native, token))
+      const running = callNative(() => this.#native.run(command, native, token, pipe))
+      feed()
+      const r = await running
       const result = new ExecResult(r)
       if (r.cancelled) throw new AbortError(signal?.reason, result)
       return result
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * Resolves once something listens on TCP `port` inside the container
+   * (checked from inside: the engine's port proxy on the host accepts
+   * connections before anyone listens). Rejects with `TimeoutError` after
+   * `timeout` seconds (default 30); an aborted `signal` rejects with `AbortError`.
+   */
+  async waitForPort(port: number, opts: WaitOptions = {}): Promise<void> {
+    checkObject(opts, 'waitForPort(port, opts)')
+    const signal = checkSignal(opts.signal, 'waitForPort(port, opts)')
+    if (typeof port !== 'number') {
+      throw Object.assign(new TypeError(`waitForPort(port): port must be a number, got ${typeof port}`), {
+        code: 'ERR_INVALID_ARG_TYPE',
+      })
+    }
+    if (signal?.aborted) throw new AbortError(signal.reason)
+    const token = signal ? new CancelToken() : undefined
+    const onAbort = () => token?.cancel()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await callNative(() => this.#native.waitForPort(port, opts.timeout, token))
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError(signal.reason)
+      throw err
     } finally {
       signal?.removeEventListener('abort', onAbort)
     }

@@ -2,26 +2,14 @@
  * Conversions between the public types and the binding's `Native*` types,
  * shared by the async and sync APIs so they cannot drift.
  */
-import type {
-  NativeContainerInfo,
-  NativeContainerListItem,
-  NativeImageInfo,
-  NativeProgress,
-  NativeRunOptions,
-} from '../binding.js'
+import type { NativeContainerInfo, NativeContainerListItem, NativeImageInfo, NativeProgress } from '../binding.js'
 import { argTypeError } from './errors'
-import type { ContainerInfo, ContainerListItem, ImageInfo, ProgressEvent, RunOptions } from './types'
+import type { ContainerInfo, ContainerListItem, ImageInfo, ProgressEvent } from './types'
 
 export function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8')
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   throw argTypeError('expected a string or a Uint8Array')
-}
-
-/** `RunOptions` (without `signal`, which stays in JS) as the binding takes them. */
-export function toNativeRun(opts: Omit<RunOptions, 'signal'>): NativeRunOptions {
-  const { stdin, ...rest } = opts
-  return { ...rest, stdin: stdin === undefined ? undefined : toBuffer(stdin) }
 }
 
 export function toContainerInfo(i: NativeContainerInfo): ContainerInfo {

@@ -173,6 +173,19 @@ export class SessionClosed extends PocketDockError {
   override readonly code: string = 'SESSION_CLOSED'
 }
 
+/**
+ * A detached process's stdin was written after `closeStdin()`, after the
+ * process ended, or without `stdin: 'pipe'`.
+ */
+export class StdinClosed extends PocketDockError {
+  override readonly code: string = 'STDIN_CLOSED'
+}
+
+/** A wait (`waitForPort`, `waitForOutput`) ran out of time. */
+export class TimeoutError extends PocketDockError {
+  override readonly code: string = 'ETIMEDOUT'
+}
+
 /** A project-only operation was called outside a pocket-dock project. */
 export class ProjectNotInitialized extends PocketDockError {
   override readonly code: string = 'PROJECT_NOT_INITIALIZED'
@@ -217,7 +230,7 @@ export class AbortError extends Error {
   readonly code = 'ABORT_ERR'
   constructor(
     reason: unknown,
-    readonly result?: import('./exec-result').ExecResult,
+    readonly result?: import('./exec-result').ExecResult<string | Buffer>,
   ) {
     super('The operation was aborted', { cause: reason })
     this.name = 'AbortError'
@@ -290,6 +303,10 @@ export function fromNative(err: unknown): unknown {
       return new AbortError(undefined)
     case 'SESSION_CLOSED':
       return new SessionClosed(m)
+    case 'STDIN_CLOSED':
+      return new StdinClosed(m)
+    case 'ETIMEDOUT':
+      return new TimeoutError(m)
     case 'PROJECT_NOT_INITIALIZED':
       return new ProjectNotInitialized(m)
     case 'PROJECT_ERROR':

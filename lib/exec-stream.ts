@@ -4,10 +4,10 @@ import { AbortError, callNative } from './errors'
 import { ExecResult } from './exec-result'
 
 /** A piece of a command's output, as it arrives. */
-export interface StreamChunk {
+export interface StreamChunk<T extends string | Buffer = string> {
   stream: 'stdout' | 'stderr'
-  /** UTF-8 text; a character is never split between chunks. */
-  data: string
+  /** UTF-8 text (a character is never split between chunks), or bytes with `encoding: 'buffer'`. */
+  data: T
 }
 
 /**
@@ -17,10 +17,10 @@ export interface StreamChunk {
  * container. When a consumer stops pulling, the command is paused by
  * backpressure, so memory stays flat however much it prints.
  */
-export class AsyncExecStream implements AsyncIterable<StreamChunk> {
+export class AsyncExecStream<T extends string | Buffer = string> implements AsyncIterable<StreamChunk<T>> {
   readonly #native: NativeExecStream
   readonly #signal: AbortSignal | undefined
-  #result: ExecResult | undefined
+  #result: ExecResult<T> | undefined
   #iterated = false
 
   readonly #onAbort = () => this.#native.cancel()
@@ -37,7 +37,7 @@ export class AsyncExecStream implements AsyncIterable<StreamChunk> {
    * The command's outcome, once iteration has ended. Its `stdout`/`stderr` are
    * empty: the output went through the iterator and is not kept.
    */
-  get result(): ExecResult {
+  get result(): ExecResult<T> {
     if (!this.#result) throw new Error('stream.result is available once the for-await loop over the stream has ended')
     return this.#result
   }
@@ -47,22 +47,22 @@ export class AsyncExecStream implements AsyncIterable<StreamChunk> {
     this.#native.cancel()
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk<T>, void, undefined> {
     if (this.#iterated) throw new Error('an AsyncExecStream can be iterated only once')
     this.#iterated = true
     try {
       for (;;) {
         const batch = await callNative(() => this.#native.next())
         if (batch === null) break
-        for (const chunk of batch) yield chunk as StreamChunk
+        for (const chunk of batch) yield chunk as StreamChunk<T>
       }
-      this.#result = new ExecResult(await callNative(() => this.#native.result()))
+      this.#result = new ExecResult<T>(await callNative(() => this.#native.result()))
     } finally {
       this.#signal?.removeEventListener('abort', this.#onAbort)
       if (!this.#result) {
         // Left early: kill the command and keep its outcome.
         this.#native.cancel()
-        this.#result = new ExecResult(await callNative(() => this.#native.result()))
+        this.#result = new ExecResult<T>(await callNative(() => this.#native.result()))
       }
     }
     if (this.#signal?.aborted) throw new AbortError(this.#signal.reason, this.#result)

@@ -28,6 +28,8 @@ export {
   SocketCommunicationError,
   SocketConnectionError,
   SocketError,
+  StdinClosed,
+  TimeoutError,
 } from './errors'
 export { listProfiles, resolveProfile, version } from './profiles'
 export { findProjectRoot, initProject, projectInfo } from './project'
@@ -57,4 +59,6 @@ export type {
   RunOptions,
   ShutdownOptions,
   SocketOptions,
+  WaitOptions,
 } from './types'
+export type { Command } from './run-input'

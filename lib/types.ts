@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream'
+
 /** Options of {@link createNewContainer}. All are optional. */
 export interface CreateOptions {
   /**
@@ -175,8 +177,13 @@ export interface RunOptions {
   workdir?: string
   /** User (name or uid[:gid]) to run as. */
   user?: string
-  /** Fed to the command's stdin, which is then closed. */
-  stdin?: string | Uint8Array
+  /**
+   * The command's stdin: a string or bytes (fed, then closed); a `Readable`
+   * or `AsyncIterable<Uint8Array>` (streamed with backpressure, then closed;
+   * async API only); or `'pipe'` (with `detach`: write later with
+   * `process.write()`, end with `process.closeStdin()`).
+   */
+  stdin?: string | Uint8Array | Readable | AsyncIterable<Uint8Array> | 'pipe'
   /** Aborting kills the command inside the container and rejects with `AbortError`. */
   signal?: AbortSignal
   /** Streaming mode: resolve at once with an `AsyncExecStream` (not with `detach`). */
@@ -189,6 +196,29 @@ export interface RunOptions {
    * server running after `run()` returns.
    */
   killLeftovers?: boolean
+  /**
+   * `'utf8'` (default): output is text, decoded as UTF-8 (a character is never
+   * split). `'buffer'`: `stdout`/`stderr`, stream chunks, snapshots and
+   * callbacks carry `Buffer`s, byte for byte.
+   */
+  encoding?: 'utf8' | 'buffer'
+  /**
+   * Run in a pseudo-terminal, as `docker exec -t`: stdin, stdout and stderr
+   * are the terminal (stderr arrives merged into stdout, with `\r\n` line ends).
+   */
+  tty?: boolean
+  /** The terminal's width in characters (with `tty`; default 80). */
+  cols?: number
+  /** The terminal's height in characters (with `tty`; default 24). */
+  rows?: number
+}
+
+/** Options of {@link AsyncContainer.waitForPort} and {@link AsyncProcess.waitForOutput}. */
+export interface WaitOptions {
+  /** Seconds to wait at most (default 30; `Infinity`: no limit), then a `TimeoutError`. */
+  timeout?: number
+  /** Aborting stops waiting and rejects with `AbortError`. */
+  signal?: AbortSignal
 }
 
 /** Options of {@link AsyncContainer.shutdown}. */

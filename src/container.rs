@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Buffer, PromiseRaw};
+use napi::bindgen_prelude::{Buffer, Either, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 use pocket_dock_core as core;
@@ -14,7 +14,7 @@ use pocket_dock_core::CancellationToken;
 
 use crate::call::{block, spawn, Result};
 use crate::exec_stream::NativeExecStream;
-use crate::options::{run_options, NativeExecResult, NativeRunOptions};
+use crate::options::{command, run_options, NativeExecResult, NativeRunOptions, NativeStdin};
 use crate::process::NativeProcess;
 use crate::session::NativeSession;
 
@@ -159,16 +159,27 @@ impl NativeContainer {
     pub fn run<'env>(
         &self,
         env: &'env Env,
-        cmd: String,
+        cmd: Either<String, Vec<String>>,
         opts: Option<NativeRunOptions>,
         cancel: Option<&CancelToken>,
+        stdin: Option<&NativeStdin>,
     ) -> Result<PromiseRaw<'env, NativeExecResult>> {
-        let (opts, token) = (run_options(opts), CancelToken::token(cancel));
-        spawn(env, &self.inner, |c| async move { c.run(&cmd, opts, token).await })
+        let (opts, token) = (run_options(opts, stdin), CancelToken::token(cancel));
+        let cmd = command(cmd);
+        spawn(env, &self.inner, |c| async move { c.run(cmd, opts, token).await })
     }
     #[napi]
-    pub fn run_sync(&self, env: &Env, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeExecResult> {
-        block(env, self.inner.run(&cmd, run_options(opts), CancellationToken::new()))
+    pub fn run_sync(
+        &self,
+        env: &Env,
+        cmd: Either<String, Vec<String>>,
+        opts: Option<NativeRunOptions>,
+    ) -> Result<NativeExecResult> {
+        block(
+            env,
+            self.inner
+                .run(command(cmd), run_options(opts, None), CancellationToken::new()),
+        )
     }
 
     /// Starts a command in streaming mode (`NativeExecStream.cancel` kills it).
@@ -176,19 +187,26 @@ impl NativeContainer {
     pub fn stream<'env>(
         &self,
         env: &'env Env,
-        cmd: String,
+        cmd: Either<String, Vec<String>>,
         opts: Option<NativeRunOptions>,
+        stdin: Option<&NativeStdin>,
     ) -> Result<PromiseRaw<'env, NativeExecStream>> {
-        let opts = run_options(opts);
+        let (cmd, opts) = (command(cmd), run_options(opts, stdin));
         spawn(env, &self.inner, |c| async move {
-            c.stream(&cmd, opts, CancellationToken::new()).await
+            c.stream(cmd, opts, CancellationToken::new()).await
         })
     }
     #[napi]
-    pub fn stream_sync(&self, env: &Env, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeExecStream> {
+    pub fn stream_sync(
+        &self,
+        env: &Env,
+        cmd: Either<String, Vec<String>>,
+        opts: Option<NativeRunOptions>,
+    ) -> Result<NativeExecStream> {
         block(
             env,
-            self.inner.stream(&cmd, run_options(opts), CancellationToken::new()),
+            self.inner
+                .stream(command(cmd), run_options(opts, None), CancellationToken::new()),
         )
     }
 
@@ -197,15 +215,41 @@ impl NativeContainer {
     pub fn spawn<'env>(
         &self,
         env: &'env Env,
-        cmd: String,
+        cmd: Either<String, Vec<String>>,
         opts: Option<NativeRunOptions>,
+        stdin: Option<&NativeStdin>,
     ) -> Result<PromiseRaw<'env, NativeProcess>> {
-        let opts = run_options(opts);
-        spawn(env, &self.inner, |c| async move { c.spawn(&cmd, opts).await })
+        let (cmd, opts) = (command(cmd), run_options(opts, stdin));
+        spawn(env, &self.inner, |c| async move { c.spawn(cmd, opts).await })
     }
     #[napi]
-    pub fn spawn_sync(&self, env: &Env, cmd: String, opts: Option<NativeRunOptions>) -> Result<NativeProcess> {
-        block(env, self.inner.spawn(&cmd, run_options(opts)))
+    pub fn spawn_sync(
+        &self,
+        env: &Env,
+        cmd: Either<String, Vec<String>>,
+        opts: Option<NativeRunOptions>,
+        stdin: Option<&NativeStdin>,
+    ) -> Result<NativeProcess> {
+        block(env, self.inner.spawn(command(cmd), run_options(opts, stdin)))
+    }
+
+    /// Waits until something listens on `port` inside the container.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn wait_for_port<'env>(
+        &self,
+        env: &'env Env,
+        port: f64,
+        timeout: Option<f64>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<PromiseRaw<'env, ()>> {
+        let token = CancelToken::token(cancel);
+        spawn(env, &self.inner, |c| async move {
+            c.wait_for_port(port, timeout, token).await
+        })
+    }
+    #[napi]
+    pub fn wait_for_port_sync(&self, env: &Env, port: f64, timeout: Option<f64>) -> Result<()> {
+        block(env, self.inner.wait_for_port(port, timeout, CancellationToken::new()))
     }
 
     /// Opens a shell session.

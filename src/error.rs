@@ -91,9 +91,11 @@ impl From<&core::Error> for NativeErrorFields {
                 f.log_tail = Some(log_tail.clone());
             }
             E::Aborted { operation } => f.detail = Some(operation.clone()),
-            E::SocketCommunication { detail } | E::SessionClosed { detail } | E::ProjectNotInitialized { detail } => {
-                f.detail = Some(detail.clone())
-            }
+            E::SocketCommunication { detail }
+            | E::SessionClosed { detail }
+            | E::StdinClosed { detail }
+            | E::Timeout { detail }
+            | E::ProjectNotInitialized { detail } => f.detail = Some(detail.clone()),
             E::ProjectConfig {
                 file,
                 line,

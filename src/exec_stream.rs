@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{FromNapiValue, PromiseRaw, ToNapiValue, TypeName};
+use napi::bindgen_prelude::{Buffer, Either, FromNapiValue, PromiseRaw, ToNapiValue, TypeName};
 use napi::{Env, Status};
 use napi_derive::napi;
 use pocket_dock_core as core;
@@ -50,6 +50,8 @@ impl ToNapiValue for Text {
     }
 }
 
+impl napi::bindgen_prelude::ValidateNapiValue for Text {}
+
 impl FromNapiValue for Text {
     unsafe fn from_napi_value(env: napi::sys::napi_env, value: napi::sys::napi_value) -> Result<Self> {
         String::from_napi_value(env, value).map(Text)
@@ -61,8 +63,8 @@ impl FromNapiValue for Text {
 pub struct NativeStreamChunk {
     /// `"stdout"` or `"stderr"`.
     pub stream: String,
-    #[napi(ts_type = "string")]
-    pub data: Text,
+    #[napi(ts_type = "string | Buffer")]
+    pub data: Either<Text, Buffer>,
 }
 
 fn chunks(batch: Vec<core::exec::stream::StreamChunk>) -> Vec<NativeStreamChunk> {
@@ -70,7 +72,10 @@ fn chunks(batch: Vec<core::exec::stream::StreamChunk>) -> Vec<NativeStreamChunk>
         .into_iter()
         .map(|c| NativeStreamChunk {
             stream: stream_name(c.kind),
-            data: Text(c.data),
+            data: match c.data {
+                core::exec::Data::Text(t) => Either::A(Text(t)),
+                core::exec::Data::Bytes(b) => Either::B(b.into()),
+            },
         })
         .collect()
 }

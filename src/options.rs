@@ -115,6 +115,10 @@ pub struct NativeRunOptions {
     pub stream: Option<bool>,
     pub detach: Option<bool>,
     pub kill_leftovers: Option<bool>,
+    pub encoding: Option<String>,
+    pub tty: Option<bool>,
+    pub cols: Option<f64>,
+    pub rows: Option<f64>,
 }
 
 impl From<NativeRunOptions> for core::RunOptions {
@@ -130,13 +134,68 @@ impl From<NativeRunOptions> for core::RunOptions {
             stream: o.stream.unwrap_or(false),
             detach: o.detach.unwrap_or(false),
             kill_leftovers: o.kill_leftovers.unwrap_or(false),
+            encoding: o.encoding,
+            tty: o.tty.unwrap_or(false),
+            cols: o.cols,
+            rows: o.rows,
+            stdin_pipe: None,
         }
     }
 }
 
-/// The core's run options from what JS passed (defaults when omitted).
-pub(crate) fn run_options(o: Option<NativeRunOptions>) -> core::RunOptions {
-    o.map(Into::into).unwrap_or_default()
+/// The core's run options from what JS passed (defaults when omitted), with
+/// the stdin JS writes to while the command runs, if any.
+pub(crate) fn run_options(o: Option<NativeRunOptions>, stdin: Option<&NativeStdin>) -> core::RunOptions {
+    let mut opts: core::RunOptions = o.map(Into::into).unwrap_or_default();
+    opts.stdin_pipe = stdin.map(|s| s.0.clone());
+    opts
+}
+
+/// A command as JS gives it: a shell command line or an argv.
+pub(crate) fn command(cmd: Either<String, Vec<String>>) -> core::exec::Command {
+    match cmd {
+        Either::A(line) => core::exec::Command::Shell(line),
+        Either::B(argv) => core::exec::Command::Argv(argv),
+    }
+}
+
+/// A stdin that JS writes to while a command runs (a `Readable` it pumps,
+/// or a detached process's `write()`); see `core::exec::stdin`.
+#[napi]
+pub struct NativeStdin(pub(crate) std::sync::Arc<core::exec::StdinPipe>);
+
+#[napi]
+impl NativeStdin {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        NativeStdin(std::sync::Arc::new(core::exec::StdinPipe::new()))
+    }
+
+    /// Sends a chunk; resolves once it is taken (backpressure).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn write<'env>(
+        &self,
+        env: &'env napi::Env,
+        data: Buffer,
+    ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, ()>> {
+        let data = data.to_vec();
+        crate::call::spawn(env, &self.0, |p| async move { p.write(data).await })
+    }
+
+    /// Ends the input (end-of-file once what was written is delivered).
+    #[napi]
+    pub fn close(&self) {
+        self.0.close();
+    }
+}
+
+/// Output as it crosses to JS: text, or a Buffer with `encoding: 'buffer'`.
+pub(crate) fn data(d: core::exec::Data) -> Either<String, Buffer> {
+    match d {
+        core::exec::Data::Text(t) => Either::A(t),
+        core::exec::Data::Bytes(b) => Either::B(b.into()),
+    }
 }
 
 /// The outcome of a command; `lib/` wraps it in the `ExecResult` class.
@@ -149,6 +208,10 @@ pub struct NativeExecResult {
     pub timed_out: bool,
     pub truncated: bool,
     pub cancelled: bool,
+    /// The output, byte for byte, with `encoding: 'buffer'`.
+    pub stdout_bytes: Option<Buffer>,
+    pub stderr_bytes: Option<Buffer>,
+    pub oom_killed: bool,
 }
 
 impl From<core::ExecResult> for NativeExecResult {
@@ -161,6 +224,9 @@ impl From<core::ExecResult> for NativeExecResult {
             timed_out: r.timed_out,
             truncated: r.truncated,
             cancelled: r.cancelled,
+            stdout_bytes: r.stdout_bytes.map(Into::into),
+            stderr_bytes: r.stderr_bytes.map(Into::into),
+            oom_killed: r.oom_killed,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use napi::bindgen_prelude::PromiseRaw;
+use napi::bindgen_prelude::{Buffer, Either, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 use pocket_dock_core as core;
@@ -11,20 +11,20 @@ use pocket_dock_core::exec::process::ProcessEvent;
 
 use crate::call::{block, spawn, Result};
 use crate::exec_stream::stream_name;
-use crate::options::NativeExecResult;
+use crate::options::{data, NativeExecResult};
 
 /// What `read()`/`peek()` of a detached process return.
 #[napi(object)]
 pub struct NativeBufferSnapshot {
-    pub stdout: String,
-    pub stderr: String,
+    pub stdout: Either<String, Buffer>,
+    pub stderr: Either<String, Buffer>,
 }
 
 impl From<core::exec::ring::BufferSnapshot> for NativeBufferSnapshot {
     fn from(s: core::exec::ring::BufferSnapshot) -> Self {
         NativeBufferSnapshot {
-            stdout: s.stdout,
-            stderr: s.stderr,
+            stdout: data(s.stdout),
+            stderr: data(s.stderr),
         }
     }
 }
@@ -34,7 +34,7 @@ impl From<core::exec::ring::BufferSnapshot> for NativeBufferSnapshot {
 #[napi(object)]
 pub struct NativeProcessEvent {
     pub kind: String,
-    pub data: Option<String>,
+    pub data: Option<Either<String, Buffer>>,
     pub exit_code: Option<i64>,
 }
 
@@ -43,7 +43,7 @@ impl From<ProcessEvent> for NativeProcessEvent {
         match e {
             ProcessEvent::Output { kind, data } => NativeProcessEvent {
                 kind: stream_name(kind),
-                data: Some(data),
+                data: Some(self::data(data)),
                 exit_code: None,
             },
             ProcessEvent::Exit { exit_code } => NativeProcessEvent {
@@ -115,6 +115,33 @@ impl NativeProcess {
     #[napi]
     pub fn wait_sync(&self, env: &Env, timeout_secs: Option<f64>) -> Result<NativeExecResult> {
         block(env, self.inner.wait(timeout_secs))
+    }
+
+    /// Writes to the process's stdin (started with `stdin: 'pipe'`).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn write<'env>(&self, env: &'env Env, data: Buffer) -> Result<PromiseRaw<'env, ()>> {
+        let data = data.to_vec();
+        spawn(env, &self.inner, |p| async move { p.write(data).await })
+    }
+    #[napi]
+    pub fn write_sync(&self, env: &Env, data: Buffer) -> Result<()> {
+        block(env, self.inner.write(data.to_vec()))
+    }
+
+    /// Closes the process's stdin.
+    #[napi]
+    pub fn close_stdin(&self) {
+        self.inner.close_stdin();
+    }
+
+    /// Resizes the process's pseudo-terminal.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn resize<'env>(&self, env: &'env Env, cols: f64, rows: f64) -> Result<PromiseRaw<'env, ()>> {
+        spawn(env, &self.inner, |p| async move { p.resize(cols, rows).await })
+    }
+    #[napi]
+    pub fn resize_sync(&self, env: &Env, cols: f64, rows: f64) -> Result<()> {
+        block(env, self.inner.resize(cols, rows))
     }
 
     /// The next events in order, or null after the exit event.

@@ -3,9 +3,12 @@ import type { NativeContainer } from '../../binding.js'
 import { argTypeError, callNativeSync } from '../errors'
 import { ExecResult } from '../exec-result'
 import { ProcessCallbacks } from '../callbacks'
-import { toBuffer, toContainerInfo, toNativeRun } from '../convert'
+import { toBuffer, toContainerInfo } from '../convert'
+import { checkCommand, toRunInput, type Command } from '../run-input'
 import { checkObject, checkPath, checkString } from '../validate'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from '../types'
+
+type Buffered = { encoding: 'buffer' }
 import { ExecStream } from './exec-stream'
 import { Process } from './process'
 import { Session } from './session'
@@ -50,26 +53,39 @@ export class Container {
   }
 
   /** Runs `cmd` and returns its {@link ExecResult}; `stream: true` → {@link ExecStream}; `detach: true` → {@link Process}. */
-  run(cmd: string, opts: SyncRunOptions & { stream: true; detach?: false }): ExecStream
-  run(cmd: string, opts: SyncRunOptions & { detach: true; stream?: false }): Process
-  run(cmd: string, opts?: SyncRunOptions): ExecResult
-  run(cmd: string, opts: SyncRunOptions = {}): ExecResult | ExecStream | Process {
-    checkString(cmd, 'run(cmd): cmd')
+  run(cmd: Command, opts: SyncRunOptions & Buffered & { stream: true; detach?: false }): ExecStream<Buffer>
+  run(cmd: Command, opts: SyncRunOptions & { stream: true; detach?: false }): ExecStream
+  run(cmd: Command, opts: SyncRunOptions & Buffered & { detach: true; stream?: false }): Process<Buffer>
+  run(cmd: Command, opts: SyncRunOptions & { detach: true; stream?: false }): Process
+  run(cmd: Command, opts: SyncRunOptions & Buffered): ExecResult<Buffer>
+  run(cmd: Command, opts?: SyncRunOptions): ExecResult
+  run(
+    cmd: Command,
+    opts: SyncRunOptions = {},
+  ): ExecResult<string | Buffer> | ExecStream<string | Buffer> | Process<string | Buffer> {
+    const command = checkCommand(cmd)
     checkObject(opts, 'run(cmd, opts)')
     if ('signal' in opts && (opts as RunOptions).signal !== undefined) {
       throw argTypeError(
         'run(): `signal` is not supported by pocket-dock/sync (a blocked thread cannot see an abort): use `timeout`',
       )
     }
-    const native = toNativeRun(opts)
+    const { native, pipe } = toRunInput(opts, true)
     if (opts.detach && !opts.stream) {
       return new Process(
-        callNativeSync(() => this.#native.spawnSync(cmd, native)),
+        callNativeSync(() => this.#native.spawnSync(command, native, pipe)),
         this.#callbacks.sink,
       )
     }
-    if (opts.stream) return new ExecStream(callNativeSync(() => this.#native.streamSync(cmd, native)))
-    return new ExecResult(callNativeSync(() => this.#native.runSync(cmd, native)))
+    if (opts.stream) return new ExecStream(callNativeSync(() => this.#native.streamSync(command, native)))
+    return new ExecResult(callNativeSync(() => this.#native.runSync(command, native)))
+  }
+
+  /** Blocks until something listens on TCP `port` inside the container; `TimeoutError` after `opts.timeout` s (default 30). */
+  waitForPort(port: number, opts: { timeout?: number } = {}): void {
+    checkObject(opts, 'waitForPort(port, opts)')
+    if (typeof port !== 'number') throw argTypeError(`waitForPort(port): port must be a number, got ${typeof port}`)
+    callNativeSync(() => this.#native.waitForPortSync(port, opts.timeout))
   }
 
   info(): ContainerInfo {

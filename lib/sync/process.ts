@@ -1,17 +1,18 @@
 import type { NativeProcess } from '../../binding.js'
 import { callNativeSync } from '../errors'
+import { toBuffer } from '../convert'
 import { ExecResult } from '../exec-result'
 import { checkObject, toSignal } from '../validate'
-import { pumpEvents, type BufferSnapshot, type ProcessEventSink } from '../process'
+import { asText, pumpEvents, type BufferSnapshot, type ProcessEventSink } from '../process'
 
 /** The sync facade of {@link AsyncProcess}: a detached command. */
-export class Process {
+export class Process<T extends string | Buffer = string> {
   readonly #native: NativeProcess
 
   /** @internal Use `container.run(cmd, { detach: true })`. */
   constructor(native: NativeProcess, sink: ProcessEventSink) {
     this.#native = native
-    void pumpEvents(native, sink)
+    void pumpEvents(native, asText(sink))
   }
 
   get id(): string {
@@ -30,15 +31,28 @@ export class Process {
     const name = toSignal(signal)
     callNativeSync(() => this.#native.killSync(name))
   }
-  wait(opts: { timeout?: number } = {}): ExecResult {
+  wait(opts: { timeout?: number } = {}): ExecResult<T> {
     checkObject(opts, 'wait(opts)')
-    return new ExecResult(callNativeSync(() => this.#native.waitSync(opts.timeout)))
+    return new ExecResult<T>(callNativeSync(() => this.#native.waitSync(opts.timeout)))
   }
-  read(): BufferSnapshot {
-    return this.#native.read()
+  read(): BufferSnapshot<T> {
+    return this.#native.read() as BufferSnapshot<T>
   }
-  peek(): BufferSnapshot {
-    return this.#native.peek()
+  peek(): BufferSnapshot<T> {
+    return this.#native.peek() as BufferSnapshot<T>
+  }
+  /** Writes to the stdin of a process started with `stdin: 'pipe'` (blocks while it does not read). */
+  write(data: string | Uint8Array): void {
+    const bytes = toBuffer(data)
+    callNativeSync(() => this.#native.writeSync(bytes))
+  }
+  /** Closes its stdin (end-of-file once what was written arrived). */
+  closeStdin(): void {
+    this.#native.closeStdin()
+  }
+  /** Resizes the pseudo-terminal of a process started with `tty: true`. */
+  resize(cols: number, rows: number): void {
+    callNativeSync(() => this.#native.resizeSync(cols, rows))
   }
   /** `using p = c.run(cmd, { detach: true })` kills it at scope end if still running. */
   [Symbol.dispose](): void {

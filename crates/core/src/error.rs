@@ -90,6 +90,15 @@ pub enum Error {
     #[error("the session is closed: {detail}")]
     SessionClosed { detail: String },
 
+    /// A detached process's stdin was written to after `closeStdin()`, after
+    /// the process ended, or without `stdin: 'pipe'`.
+    #[error("the process's stdin is closed: {detail}")]
+    StdinClosed { detail: String },
+
+    /// A wait (`waitForPort`) ran out of time.
+    #[error("timed out: {detail}")]
+    Timeout { detail: String },
+
     /// A project-only operation was called outside a project.
     #[error("not inside a pocket-dock project: {detail}. Run `pocket-dock init` first.")]
     ProjectNotInitialized { detail: String },
@@ -157,6 +166,8 @@ impl Error {
             Error::ImagePull { .. } => "IMAGE_PULL_FAILED",
             Error::Aborted { .. } => "ABORT_ERR",
             Error::SessionClosed { .. } => "SESSION_CLOSED",
+            Error::StdinClosed { .. } => "STDIN_CLOSED",
+            Error::Timeout { .. } => "ETIMEDOUT",
             Error::ProjectNotInitialized { .. } => "PROJECT_NOT_INITIALIZED",
             Error::ProjectConfig { .. } => "PROJECT_CONFIG_ERROR",
             Error::Project { .. } => "PROJECT_ERROR",

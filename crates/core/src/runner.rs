@@ -158,7 +158,7 @@ pub async fn place(engine: &Engine, id: &str) -> KillMode {
 
 /// `argv` run through the runner, found by `id`; with `kill_leftovers`, what
 /// the command leaves running is killed when it exits.
-pub fn wrap(argv: Vec<String>, id: &str, kill_leftovers: bool) -> Vec<String> {
+pub fn wrap(argv: Vec<String>, id: &str, kill_leftovers: bool, tty: Option<(u16, u16)>) -> Vec<String> {
     let mut wrapped = vec![
         PATH_IN_CONTAINER.to_string(),
         "exec".into(),
@@ -167,6 +167,12 @@ pub fn wrap(argv: Vec<String>, id: &str, kill_leftovers: bool) -> Vec<String> {
     ];
     if kill_leftovers {
         wrapped.push("--kill-leftovers".into());
+    }
+    if let Some((cols, rows)) = tty {
+        // Both engines ignore the size an exec is created with: the runner
+        // sets it on the terminal before the command starts.
+        wrapped.push("--tty-size".into());
+        wrapped.push(format!("{cols}x{rows}"));
     }
     wrapped.push("--".into());
     wrapped.extend(argv);
@@ -181,11 +187,11 @@ mod tests {
     fn commands_are_wrapped_with_their_id() {
         let argv = vec!["/bin/sh".to_string(), "-c".into(), "--id x".into()];
         assert_eq!(
-            wrap(argv.clone(), "ab", false),
+            wrap(argv.clone(), "ab", false, None),
             [PATH_IN_CONTAINER, "exec", "--id", "ab", "--", "/bin/sh", "-c", "--id x"]
         );
         assert_eq!(
-            wrap(argv, "ab", true),
+            wrap(argv, "ab", true, None),
             [
                 PATH_IN_CONTAINER,
                 "exec",

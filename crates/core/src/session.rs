@@ -423,6 +423,7 @@ impl Session {
                     timed_out,
                     truncated,
                     cancelled: false,
+                    ..Default::default()
                 });
             }
             if self.buffers.lock().expect("session buffers poisoned").ended {
@@ -451,6 +452,7 @@ impl Session {
                         timed_out: true,
                         truncated: false,
                         cancelled: false,
+                        ..Default::default()
                     });
                 }
                 timed_out = true;

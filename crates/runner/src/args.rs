@@ -7,7 +7,7 @@ use std::ffi::{OsStr, OsString};
 use crate::signals;
 
 pub const USAGE: &str = "\
-usage: pocket-dock-runner exec [--id ID] [--kill-leftovers] -- COMMAND [ARG...]
+usage: pocket-dock-runner exec [--id ID] [--kill-leftovers] [--tty-size COLSxROWS] -- COMMAND [ARG...]
        pocket-dock-runner kill ID SIGNAL
        pocket-dock-runner kill --all SIGNAL
        pocket-dock-runner version
@@ -28,6 +28,9 @@ pub struct ExecArgs {
     pub id: Option<String>,
     /// When the command exits, kill whatever it left running.
     pub kill_leftovers: bool,
+    /// The size to give the terminal on stdin before the command starts
+    /// (engines ignore the size an exec is created with).
+    pub tty_size: Option<(u16, u16)>,
     pub argv: Vec<OsString>,
 }
 
@@ -64,6 +67,7 @@ pub fn parse(argv: &[OsString]) -> Result<Command, String> {
 fn parse_exec(args: &[&OsString]) -> Result<ExecArgs, String> {
     let mut id = None;
     let mut kill_leftovers = false;
+    let mut tty_size = None;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_os_str();
@@ -78,6 +82,14 @@ fn parse_exec(args: &[&OsString]) -> Result<ExecArgs, String> {
                     return Err(format!("--id {v:?} is not a hex id"));
                 }
                 id = Some(v.to_string());
+                i += 2;
+            }
+            Some("--tty-size") => {
+                let v = args
+                    .get(i + 1)
+                    .and_then(|v| v.to_str())
+                    .ok_or("--tty-size needs a value")?;
+                tty_size = Some(parse_size(v).ok_or_else(|| format!("--tty-size {v:?} is not COLSxROWS"))?);
                 i += 2;
             }
             Some("--kill-leftovers") => {
@@ -96,8 +108,16 @@ fn parse_exec(args: &[&OsString]) -> Result<ExecArgs, String> {
     Ok(ExecArgs {
         id,
         kill_leftovers,
+        tty_size,
         argv,
     })
+}
+
+/// `COLSxROWS`, each 1–65535.
+fn parse_size(v: &str) -> Option<(u16, u16)> {
+    let (cols, rows) = v.split_once('x')?;
+    let (cols, rows) = (cols.parse::<u16>().ok()?, rows.parse::<u16>().ok()?);
+    (cols > 0 && rows > 0).then_some((cols, rows))
 }
 
 fn parse_kill(args: &[&OsString]) -> Result<KillArgs, String> {
@@ -137,6 +157,8 @@ mod tests {
             "--id",
             "00ff",
             "--kill-leftovers",
+            "--tty-size",
+            "120x40",
             "--",
             "sh",
             "-c",
@@ -148,6 +170,7 @@ mod tests {
             Command::Exec(ExecArgs {
                 id: Some("00ff".into()),
                 kill_leftovers: true,
+                tty_size: Some((120, 40)),
                 argv: ["sh", "-c", "--id x"].map(OsString::from).to_vec(),
             })
         );
@@ -171,6 +194,8 @@ mod tests {
             &["exec", "--id"],
             &["exec", "--id", "xyz", "--", "sh"],
             &["exec", "--nope", "--", "sh"],
+            &["exec", "--tty-size", "80", "--", "sh"],
+            &["exec", "--tty-size", "0x24", "--", "sh"],
             &[],
             &["frobnicate"],
         ] {

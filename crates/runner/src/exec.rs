@@ -103,6 +103,16 @@ pub fn run(opts: ExecArgs) -> i32 {
         }
         if child == 0 {
             libc::sigprocmask(libc::SIG_SETMASK, &original, std::ptr::null_mut());
+            if let Some((cols, rows)) = opts.tty_size {
+                // The terminal is the command's stdin (an exec with a tty).
+                let size = libc::winsize {
+                    ws_col: cols,
+                    ws_row: rows,
+                    ws_xpixel: 0,
+                    ws_ypixel: 0,
+                };
+                libc::ioctl(0, libc::TIOCSWINSZ, &size);
+            }
             libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
             let err = std::io::Error::last_os_error();
             let (code, msg) = match err.raw_os_error() {

@@ -7,6 +7,8 @@
 //! holds them. Persistent ones (`persist: true`) are never reaped.
 
 pub mod info;
+pub mod listen;
+pub mod oom;
 pub mod reaper;
 pub mod spec;
 
@@ -34,6 +36,7 @@ use crate::runner::{self, KillMode};
 use crate::session::Session;
 use crate::validate;
 pub use info::ContainerInfo;
+use oom::OomWatch;
 use reaper::Reaper;
 pub use spec::CreateOptions;
 use spec::{ContainerSpec, PullPolicy};
@@ -59,6 +62,8 @@ pub struct Container {
     /// A persistent project container's history and logs (its instance
     /// directory, see `docs/projects.md`).
     journal: Option<Arc<Journal>>,
+    /// The OOM killer's count, to tell an OOM-killed command (`oomKilled`).
+    oom: OomWatch,
 }
 
 /// The engine-side identity of the container, replaced by a fresh reboot.
@@ -165,6 +170,7 @@ impl Container {
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
             journal: None,
+            oom: OomWatch::fresh(),
         })
     }
 
@@ -228,6 +234,7 @@ impl Container {
             lifecycle: tokio::sync::Mutex::new(()),
             shut_down: AtomicBool::new(false),
             journal: None,
+            oom: OomWatch::unknown(),
         };
         // A persistent project container goes on writing to its instance
         // directory (made again if it was removed). A project that is gone or
@@ -295,21 +302,48 @@ impl Container {
     }
 
     /// Runs `cmd` to completion (blocking mode). `cancel` kills it early.
-    pub async fn run(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecResult> {
-        let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
-        self.check_open()?;
-        let (id, _) = self.current();
+    pub async fn run(
+        &self,
+        cmd: impl Into<exec::Command>,
+        opts: RunOptions,
+        cancel: CancellationToken,
+    ) -> Result<ExecResult> {
+        let cmd: exec::Command = cmd.into();
+        let text = cmd.text();
         let started = std::time::SystemTime::now();
-        let result = exec::run(&self.engine, &id, plan, cancel)
-            .await
-            .map_err(|e| self.explain(e))?;
-        self.record("run", cmd, started, &result);
+        let pipe = opts.stdin_pipe.clone();
+        let run = async {
+            let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
+            self.check_open()?;
+            let (id, _) = self.current();
+            exec::run(&self.engine, &id, plan, cancel)
+                .await
+                .map_err(|e| self.explain(e))
+        };
+        let outcome = run.await;
+        // Whatever happened, nothing reads this stdin any more.
+        if let Some(p) = pipe {
+            p.abandon();
+        }
+        let mut result = outcome?;
+        let (id, _) = self.current();
+        if result.exit_code == oom::SIGKILLED {
+            result.oom_killed = self.oom.killed_since_last(&self.engine, &id).await;
+        }
+        self.record("run", &text, started, &result);
         Ok(result)
     }
 
     /// Starts `cmd` in streaming mode; `cancel` (or [`ExecStream::cancel`])
     /// kills it. The container's default timeout applies.
-    pub async fn stream(&self, cmd: &str, opts: RunOptions, cancel: CancellationToken) -> Result<ExecStream> {
+    pub async fn stream(
+        &self,
+        cmd: impl Into<exec::Command>,
+        opts: RunOptions,
+        cancel: CancellationToken,
+    ) -> Result<ExecStream> {
+        let cmd: exec::Command = cmd.into();
+        let text = cmd.text();
         let plan = opts.plan(cmd, self.default_timeout)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
@@ -327,7 +361,7 @@ impl Container {
             .await
             .map_err(|e| self.explain(e))?;
         if let Some(j) = self.journal.clone() {
-            let (ended, cmd) = (stream.ended(), cmd.to_string());
+            let (ended, cmd) = (stream.ended(), text);
             tokio::spawn(async move {
                 if let Ok(r) = ended.await {
                     j.record(Entry::of("stream", &cmd, started, &r));
@@ -339,7 +373,9 @@ impl Container {
 
     /// Starts `cmd` detached. Only an explicit per-call timeout applies: a
     /// background process (a server, say) runs until it ends or is killed.
-    pub async fn spawn(&self, cmd: &str, opts: RunOptions) -> Result<Process> {
+    pub async fn spawn(&self, cmd: impl Into<exec::Command>, opts: RunOptions) -> Result<Process> {
+        let cmd: exec::Command = cmd.into();
+        let text = cmd.text();
         let plan = opts.plan(cmd, None)?.through(self.kill_mode());
         self.check_open()?;
         let (id, stopped) = self.current();
@@ -348,13 +384,29 @@ impl Container {
             .await
             .map_err(|e| self.explain(e))?;
         if let Some(j) = self.journal.clone() {
-            let (finished, cmd) = (process.finished(), cmd.to_string());
+            let (finished, cmd) = (process.finished(), text);
             tokio::spawn(async move {
                 let r = finished.await;
                 j.record(Entry::of("detach", &cmd, started, &r));
             });
         }
         Ok(process)
+    }
+
+    /// Waits until something listens on TCP `port` inside the container (see
+    /// [`listen`]), at most `timeout` seconds (default 30, `Infinity`: no
+    /// limit): `Timeout` then; `cancel` stops waiting (`Aborted`).
+    pub async fn wait_for_port(&self, port: f64, timeout: Option<f64>, cancel: CancellationToken) -> Result<()> {
+        let port = listen::check_port(port)?;
+        let timeout = match timeout {
+            Some(t) => validate::parse_timeout(t, "timeout")?,
+            None => Some(listen::DEFAULT_TIMEOUT),
+        };
+        self.check_open()?;
+        let (id, _) = self.current();
+        listen::wait_for_port(&self.engine, &id, port, timeout, &cancel)
+            .await
+            .map_err(|e| self.explain(e))
     }
 
     /// Opens a long-lived shell session; it closes with the container.
@@ -451,6 +503,7 @@ impl Container {
                 (old_id, None, old_mode)
             }
         };
+        self.oom.reset();
         *self.live.lock().unwrap() = Live {
             id,
             stopped: CancellationToken::new(),

@@ -44,15 +44,26 @@ impl Drop for Attached {
 /// (a command may print a lot before it reads) and then closes it.
 pub async fn start_plan(engine: &Engine, container: &str, plan: &ExecPlan) -> Result<Attached> {
     let config = CreateExecOptions {
-        attach_stdin: Some(plan.stdin.is_some()),
+        attach_stdin: Some(plan.stdin.is_some() || plan.stdin_pipe.is_some()),
         env: Some(plan.env.iter().map(String::as_str).collect()),
         cmd: Some(plan.argv.iter().map(String::as_str).collect()),
         user: plan.user.as_deref(),
         working_dir: plan.workdir.as_deref(),
+        tty: Some(plan.tty.is_some()),
         ..Default::default()
     };
     let mut exec = start_attached(engine, container, config).await?;
-    if let Some(bytes) = plan.stdin.clone() {
+    if let Some(size) = plan.tty {
+        // The runner set the size before the command started (both engines
+        // ignore a size given at create); without it, size it now.
+        if plan.kill_mode == crate::runner::KillMode::Marker {
+            let _ = resize(engine, &exec.id, size).await;
+        }
+    }
+    if let Some(rx) = plan.stdin_pipe.as_ref().and_then(|p| p.take_reader()) {
+        let input = std::mem::replace(&mut exec.input, Box::pin(tokio::io::sink()));
+        exec.feeder = Some(tokio::spawn(super::stdin::feed(rx, input)));
+    } else if let Some(bytes) = plan.stdin.clone() {
         let mut input = std::mem::replace(&mut exec.input, Box::pin(tokio::io::sink()));
         exec.feeder = Some(tokio::spawn(async move {
             let _ = input.write_all(&bytes).await;
@@ -67,6 +78,7 @@ pub async fn start_plan(engine: &Engine, container: &str, plan: &ExecPlan) -> Re
 pub async fn start_attached(engine: &Engine, container: &str, config: CreateExecOptions<&str>) -> Result<Attached> {
     let op = Op::Handle { container };
     let docker = engine.docker();
+    let tty = config.tty.unwrap_or(false);
     let config = CreateExecOptions {
         attach_stdout: Some(true),
         attach_stderr: Some(true),
@@ -78,7 +90,7 @@ pub async fn start_attached(engine: &Engine, container: &str, config: CreateExec
         .map_err(|e| Error::from_engine(e, op))?;
     let start = StartExecOptions {
         detach: false,
-        tty: false,
+        tty,
         output_capacity: Some(READ_CAPACITY),
     };
     match docker.start_exec(&exec.id, Some(start)).await {
@@ -93,4 +105,20 @@ pub async fn start_attached(engine: &Engine, container: &str, config: CreateExec
         }),
         Err(e) => Err(Error::from_engine(e, op)),
     }
+}
+
+/// Sets the size of an exec's pseudo-terminal.
+pub async fn resize(engine: &Engine, exec_id: &str, size: super::plan::TtySize) -> Result<()> {
+    let options = bollard::exec::ResizeExecOptions {
+        width: size.cols,
+        height: size.rows,
+    };
+    engine.docker().resize_exec(exec_id, options).await.map_err(|e| {
+        Error::from_engine(
+            e,
+            Op::Engine {
+                socket_path: engine.socket_path(),
+            },
+        )
+    })
 }

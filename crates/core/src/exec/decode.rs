@@ -61,6 +61,109 @@ impl Utf8Decoder {
     }
 }
 
+/// A piece of output as it is handed on: text (the default) or bytes
+/// (`encoding: 'buffer'`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Data {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Data {
+    /// Empty data of the kind `binary` says.
+    pub fn empty(binary: bool) -> Data {
+        if binary {
+            Data::Bytes(Vec::new())
+        } else {
+            Data::Text(String::new())
+        }
+    }
+
+    /// Its size in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Data::Text(t) => t.len(),
+            Data::Bytes(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends `other` (of the same kind: one command's output is all text or
+    /// all bytes).
+    pub fn append(&mut self, other: &Data) {
+        match (self, other) {
+            (Data::Text(a), Data::Text(b)) => a.push_str(b),
+            (Data::Bytes(a), Data::Bytes(b)) => a.extend_from_slice(b),
+            (Data::Text(a), Data::Bytes(b)) => a.push_str(&String::from_utf8_lossy(b)),
+            (Data::Bytes(a), Data::Text(b)) => a.extend_from_slice(b.as_bytes()),
+        }
+    }
+
+    /// Drops the first `n` bytes (rounded up to a character boundary for
+    /// text); returns how many were dropped.
+    pub fn drain_front(&mut self, n: usize) -> usize {
+        match self {
+            Data::Text(t) => {
+                let mut cut = n.min(t.len());
+                while cut < t.len() && !t.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                t.drain(..cut);
+                cut
+            }
+            Data::Bytes(b) => {
+                let cut = n.min(b.len());
+                b.drain(..cut);
+                cut
+            }
+        }
+    }
+
+    /// The text, or the bytes decoded (invalid sequences become U+FFFD).
+    pub fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Data::Text(t) => std::borrow::Cow::Borrowed(t),
+            Data::Bytes(b) => String::from_utf8_lossy(b),
+        }
+    }
+}
+
+/// Turns one stream's frames into [`Data`]: decoded text across frame
+/// boundaries, or the bytes as they came.
+#[derive(Debug)]
+pub enum Decoder {
+    Text(Utf8Decoder),
+    Bytes,
+}
+
+impl Decoder {
+    pub fn new(binary: bool) -> Decoder {
+        if binary {
+            Decoder::Bytes
+        } else {
+            Decoder::Text(Utf8Decoder::default())
+        }
+    }
+
+    pub fn decode(&mut self, bytes: &[u8]) -> Data {
+        match self {
+            Decoder::Text(d) => Data::Text(d.decode(bytes)),
+            Decoder::Bytes => Data::Bytes(bytes.to_vec()),
+        }
+    }
+
+    /// What is left at the end of the stream (an incomplete character).
+    pub fn finish(&mut self) -> Data {
+        match self {
+            Decoder::Text(d) => Data::Text(d.finish()),
+            Decoder::Bytes => Data::Bytes(Vec::new()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,13 +15,15 @@
 //!   numbers `kill()` accepts.
 //! - `marker`: the environment marker and runner id that find a command's
 //!   processes, shared by the plan and the killer.
-//! - [`output`], `decode`: the capped collector, UTF-8 decoding across frames.
+//! - [`output`], [`decode`]: the capped collector, UTF-8 decoding across
+//!   frames, and [`Data`]: output as text or (`encoding: 'buffer'`) bytes.
+//! - [`stdin`]: a stdin written to while the command runs, with backpressure.
 //!
 //! This file only declares and re-exports: the parts import each other, never
 //! it, so no file of the module imports one that imports it back.
 
 pub(crate) mod attach;
-mod decode;
+pub mod decode;
 pub mod kill;
 pub(crate) mod marker;
 pub mod output;
@@ -32,7 +34,9 @@ pub mod ring;
 mod run;
 mod setup;
 pub mod signal;
+pub mod stdin;
 pub mod stream;
 
-pub use plan::{ExecPlan, ExecResult, RunOptions, DEFAULT_MAX_OUTPUT};
+pub use decode::Data;
+pub use plan::{tty_dimension, Command, ExecPlan, ExecResult, RunOptions, StdinPipe, TtySize, DEFAULT_MAX_OUTPUT};
 pub use run::run;

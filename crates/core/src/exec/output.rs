@@ -53,6 +53,11 @@ impl OutputCollector {
         self.truncated
     }
 
+    /// The collected stdout and stderr, byte for byte.
+    pub fn finish_bytes(self) -> (Vec<u8>, Vec<u8>) {
+        (self.stdout, self.stderr)
+    }
+
     /// The collected stdout and stderr as text.
     pub fn finish(self) -> (String, String) {
         let [out_cut, err_cut] = self.cut;

@@ -4,12 +4,91 @@
 //! [`ExecResult`] every mode ends with. Pure, so bad input fails before any
 //! engine call.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::marker::{marker_id, new_marker, Target};
 use crate::error::{Error, Result};
 use crate::runner::KillMode;
 use crate::validate::{check_absolute, check_no_nul, parse_env, parse_timeout};
+
+pub use super::stdin::StdinPipe;
+
+/// What to run: a shell command line, or an argv run as it is (no shell, so
+/// nothing in it is quoted or interpreted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Run by `sh -c` (or the interpreter `lang` names).
+    Shell(String),
+    /// Run directly; with a `lang`, its interpreter comes first.
+    Argv(Vec<String>),
+}
+
+impl From<&str> for Command {
+    fn from(s: &str) -> Self {
+        Command::Shell(s.to_string())
+    }
+}
+
+impl From<&String> for Command {
+    fn from(s: &String) -> Self {
+        Command::Shell(s.clone())
+    }
+}
+
+impl From<String> for Command {
+    fn from(s: String) -> Self {
+        Command::Shell(s)
+    }
+}
+
+impl From<Vec<String>> for Command {
+    fn from(v: Vec<String>) -> Self {
+        Command::Argv(v)
+    }
+}
+
+impl Command {
+    /// The command as one line of text, for a project's `history.jsonl`: a
+    /// shell line as given, an argv with each argument quoted as `sh` reads it.
+    pub fn text(&self) -> String {
+        match self {
+            Command::Shell(s) => s.clone(),
+            Command::Argv(v) => v.iter().map(|a| sh_quote(a)).collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
+/// `arg` as `sh` reads it back: bare when nothing in it is special, else in single quotes.
+fn sh_quote(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:@%+,".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
+    }
+}
+
+/// The size of a pseudo-terminal, in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TtySize {
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// The size a `tty` run gets when `cols`/`rows` are not given (a classic terminal).
+pub const DEFAULT_TTY_SIZE: TtySize = TtySize { cols: 80, rows: 24 };
+
+/// Checks a terminal dimension (`what` is `cols` or `rows`): a whole number 1–65535.
+pub fn tty_dimension(n: f64, what: &str) -> Result<u16> {
+    if n.fract() == 0.0 && (1.0..=65535.0).contains(&n) {
+        Ok(n as u16)
+    } else {
+        Err(Error::OutOfRange(format!(
+            "`{what}` must be a whole number of characters from 1 to 65535, got {n}"
+        )))
+    }
+}
 
 /// Default cap on the output kept by one command (the default `maxOutput`):
 /// 10 MiB.
@@ -29,6 +108,16 @@ pub struct RunOptions {
     pub user: Option<String>,
     /// Bytes fed to the command's stdin, then closed.
     pub stdin: Option<Vec<u8>>,
+    /// A stdin written to while the command runs (a JS `Readable`, or
+    /// `stdin: 'pipe'` of a detached process); not with `stdin`.
+    pub stdin_pipe: Option<Arc<StdinPipe>>,
+    /// `"utf8"` (default) or `"buffer"`: output as bytes, untouched.
+    pub encoding: Option<String>,
+    /// Run in a pseudo-terminal (stdout and stderr merged).
+    pub tty: bool,
+    /// The terminal's size (only with `tty`).
+    pub cols: Option<f64>,
+    pub rows: Option<f64>,
     pub stream: bool,
     pub detach: bool,
     /// When the command exits, kill what it left running in the background.
@@ -44,6 +133,12 @@ pub struct ExecPlan {
     pub workdir: Option<String>,
     pub user: Option<String>,
     pub stdin: Option<Vec<u8>>,
+    /// Written to while the command runs.
+    pub stdin_pipe: Option<Arc<StdinPipe>>,
+    /// Output is kept as bytes (`encoding: 'buffer'`), not decoded.
+    pub binary: bool,
+    /// Run in a pseudo-terminal of this size.
+    pub tty: Option<TtySize>,
     /// `None` ⇒ no limit.
     pub timeout: Option<Duration>,
     pub max_output: usize,
@@ -56,12 +151,19 @@ pub struct ExecPlan {
 }
 
 /// The outcome of a finished command (the TS `ExecResult`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecResult {
     /// The command's exit code; -1 when it was timed out or cancelled.
     pub exit_code: i64,
+    /// The output as text; empty with `encoding: 'buffer'` (see `stdout_bytes`).
     pub stdout: String,
     pub stderr: String,
+    /// The output byte for byte, with `encoding: 'buffer'` only.
+    pub stdout_bytes: Option<Vec<u8>>,
+    pub stderr_bytes: Option<Vec<u8>>,
+    /// The kernel's OOM killer killed a process of the container while the
+    /// command ran (the memory limit was reached).
+    pub oom_killed: bool,
     pub duration_ms: f64,
     pub timed_out: bool,
     pub truncated: bool,
@@ -91,6 +193,9 @@ impl ExecPlan {
             workdir: None,
             user: None,
             stdin: None,
+            stdin_pipe: None,
+            binary: false,
+            tty: None,
             timeout: Some(Duration::from_secs(30)),
             max_output: 16 << 20,
             marker,
@@ -105,7 +210,12 @@ impl ExecPlan {
     pub(crate) fn through(mut self, mode: KillMode) -> ExecPlan {
         if mode == KillMode::Subreaper {
             let id = marker_id(&self.marker).to_string();
-            self.argv = crate::runner::wrap(std::mem::take(&mut self.argv), &id, self.kill_leftovers);
+            self.argv = crate::runner::wrap(
+                std::mem::take(&mut self.argv),
+                &id,
+                self.kill_leftovers,
+                self.tty.map(|t| (t.cols, t.rows)),
+            );
             self.kill_mode = mode;
         }
         self
@@ -128,25 +238,88 @@ impl ExecPlan {
 
 impl RunOptions {
     /// Checks the options and builds the plan for `cmd`.
-    pub fn plan(self, cmd: &str, default_timeout: Option<Duration>) -> Result<ExecPlan> {
+    pub fn plan(self, cmd: impl Into<Command>, default_timeout: Option<Duration>) -> Result<ExecPlan> {
         if self.stream && self.detach {
             return Err(Error::InvalidArgument(
                 "`stream` and `detach` cannot be used together: pick one mode".into(),
             ));
         }
-        let argv = match self.lang.as_deref().unwrap_or("sh") {
-            "sh" => vec!["/bin/sh".into(), "-c".into(), cmd.into()],
-            "bash" => vec!["bash".into(), "-c".into(), cmd.into()],
-            "python" | "python3" => vec!["python3".into(), "-c".into(), cmd.into()],
-            "node" | "javascript" | "js" => vec!["node".into(), "-e".into(), cmd.into()],
+        let interpreter: &[&str] = match self.lang.as_deref().unwrap_or("sh") {
+            "sh" => &["/bin/sh", "-c"],
+            "bash" => &["bash", "-c"],
+            "python" | "python3" => &["python3", "-c"],
+            "node" | "javascript" | "js" => &["node", "-e"],
             other => {
                 return Err(Error::InvalidArgument(format!(
                     "`lang` {other:?} is not supported: use \"sh\", \"bash\", \"python\" or \"node\""
                 )))
             }
         };
-        if cmd.contains('\0') {
-            return Err(Error::InvalidArgument("the command contains a NUL byte".into()));
+        let argv: Vec<String> = match cmd.into() {
+            Command::Shell(cmd) => {
+                if cmd.contains('\0') {
+                    return Err(Error::InvalidArgument("the command contains a NUL byte".into()));
+                }
+                interpreter.iter().map(|s| s.to_string()).chain([cmd]).collect()
+            }
+            Command::Argv(argv) => {
+                if argv.is_empty() {
+                    return Err(Error::InvalidArgument(
+                        "the command's argv is empty: give at least the program to run".into(),
+                    ));
+                }
+                if argv.iter().any(|a| a.contains('\0')) {
+                    return Err(Error::InvalidArgument(
+                        "an argument of the command contains a NUL byte".into(),
+                    ));
+                }
+                if argv[0].is_empty() {
+                    return Err(Error::InvalidArgument(
+                        "the command's program (argv[0]) is empty".into(),
+                    ));
+                }
+                match self.lang.as_deref() {
+                    // An argv with a `lang` is a script file and its arguments:
+                    // `python3 script.py arg…`, with no `-c` and no shell.
+                    Some(_) => [interpreter[0].to_string()].into_iter().chain(argv).collect(),
+                    None => argv,
+                }
+            }
+        };
+        let binary = match self.encoding.as_deref() {
+            None | Some("utf8") | Some("utf-8") => false,
+            Some("buffer") => true,
+            Some(other) => {
+                return Err(Error::OutOfRange(format!(
+                    "`encoding` {other:?} is not supported: use \"utf8\" (text, the default) or \"buffer\" (bytes)"
+                )))
+            }
+        };
+        if !self.tty && (self.cols.is_some() || self.rows.is_some()) {
+            return Err(Error::InvalidArgument(
+                "`cols` and `rows` size a pseudo-terminal: give them with `tty: true`".into(),
+            ));
+        }
+        let tty = if self.tty {
+            Some(TtySize {
+                cols: self
+                    .cols
+                    .map(|n| tty_dimension(n, "cols"))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_TTY_SIZE.cols),
+                rows: self
+                    .rows
+                    .map(|n| tty_dimension(n, "rows"))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_TTY_SIZE.rows),
+            })
+        } else {
+            None
+        };
+        if self.stdin.is_some() && self.stdin_pipe.is_some() {
+            return Err(Error::InvalidArgument(
+                "give `stdin` once: bytes or a stream, not both".into(),
+            ));
         }
         let timeout = match self.timeout {
             Some(secs) => parse_timeout(secs, "timeout")?,
@@ -177,6 +350,9 @@ impl RunOptions {
             workdir: self.workdir,
             user: self.user.filter(|u| !u.is_empty()),
             stdin: self.stdin,
+            stdin_pipe: self.stdin_pipe,
+            binary,
+            tty,
             timeout,
             max_output,
             marker,

@@ -10,10 +10,11 @@ use tokio::sync::{mpsc, watch, Mutex};
 use tokio_util::sync::CancellationToken;
 
 use super::attach::start_plan;
-use super::decode::Utf8Decoder;
+use super::decode::{Data, Decoder};
 use super::marker::Target;
 use super::output::StreamKind;
 use super::plan::{ExecPlan, ExecResult};
+use super::plan::{StdinPipe, TtySize};
 use super::pump::{pump, Sink, Stop};
 use super::ring::{BufferSnapshot, RingBuffer, DEFAULT_CAPACITY};
 use super::signal::parse_signal;
@@ -34,7 +35,7 @@ const KILL_WAIT: Duration = Duration::from_secs(1);
 /// What a detached process reports, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcessEvent {
-    Output { kind: StreamKind, data: String },
+    Output { kind: StreamKind, data: Data },
     Exit { exit_code: i64 },
 }
 
@@ -63,17 +64,21 @@ pub struct Process {
     exit: watch::Receiver<Option<Exit>>,
     /// Cancelled when the process has ended or the container shut down.
     ended: CancellationToken,
+    /// Its stdin, when started with `stdin: 'pipe'`.
+    stdin: Option<Arc<StdinPipe>>,
+    /// Whether it runs in a pseudo-terminal (so `resize` applies).
+    tty: bool,
 }
 
 struct ProcessSink {
     ring: Arc<StdMutex<RingBuffer>>,
     events: mpsc::Sender<ProcessEvent>,
-    stdout: Utf8Decoder,
-    stderr: Utf8Decoder,
+    stdout: Decoder,
+    stderr: Decoder,
 }
 
 impl ProcessSink {
-    async fn deliver(&mut self, kind: StreamKind, data: String) {
+    async fn deliver(&mut self, kind: StreamKind, data: Data) {
         if data.is_empty() {
             return;
         }
@@ -98,7 +103,7 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
     let started_at = Instant::now();
     let deadline = plan.deadline(started_at);
     let mut exec = start_plan(&engine, &container, &plan).await?;
-    let ring = Arc::new(StdMutex::new(RingBuffer::new(DEFAULT_CAPACITY)));
+    let ring = Arc::new(StdMutex::new(RingBuffer::with_encoding(DEFAULT_CAPACITY, plan.binary)));
     let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
     let (exit_tx, exit_rx) = watch::channel(None);
     let ended = CancellationToken::new();
@@ -112,13 +117,15 @@ pub async fn spawn(engine: Arc<Engine>, container: String, plan: ExecPlan, stop:
         events: Mutex::new(events_rx),
         exit: exit_rx,
         ended: ended.clone(),
+        stdin: plan.stdin_pipe.clone(),
+        tty: plan.tty.is_some(),
     };
     tokio::spawn(async move {
         let mut sink = ProcessSink {
             ring,
             events: events_tx,
-            stdout: Utf8Decoder::default(),
-            stderr: Utf8Decoder::default(),
+            stdout: Decoder::new(plan.binary),
+            stderr: Decoder::new(plan.binary),
         };
         // Detached processes are stopped by kill(), not by a cancel token.
         let never = CancellationToken::new();
@@ -218,10 +225,18 @@ impl Process {
         }
         let ring = self.ring.lock().expect("ring poisoned");
         let snap = ring.peek();
+        let (mut stdout, mut stderr, mut stdout_bytes, mut stderr_bytes) = Default::default();
+        match (snap.stdout, snap.stderr) {
+            (Data::Bytes(out), Data::Bytes(err)) => (stdout_bytes, stderr_bytes) = (Some(out), Some(err)),
+            (out, err) => (stdout, stderr) = (out.to_text().into_owned(), err.to_text().into_owned()),
+        }
         Ok(ExecResult {
             exit_code: exit.as_ref().map_or(-1, |e| e.code),
-            stdout: snap.stdout,
-            stderr: snap.stderr,
+            stdout,
+            stderr,
+            stdout_bytes,
+            stderr_bytes,
+            oom_killed: false,
             duration_ms: self.started_at.elapsed().as_secs_f64() * 1000.0,
             timed_out: exit.as_ref().is_none_or(|e| e.timed_out),
             truncated: ring.overflowed(),
@@ -246,14 +261,58 @@ impl Process {
             let snap = ring.peek();
             ExecResult {
                 exit_code: exit.as_ref().map_or(-1, |e| e.code),
-                stdout: snap.stdout,
-                stderr: snap.stderr,
+                stdout: snap.stdout.to_text().into_owned(),
+                stderr: snap.stderr.to_text().into_owned(),
+                stdout_bytes: None,
+                stderr_bytes: None,
+                oom_killed: false,
                 duration_ms: started_at.elapsed().as_secs_f64() * 1000.0,
                 timed_out: exit.as_ref().is_some_and(|e| e.timed_out),
                 truncated: ring.overflowed(),
                 cancelled: false,
             }
         }
+    }
+
+    /// Writes `data` to the process's stdin (started with `stdin: 'pipe'`),
+    /// waiting while the process does not read. After `close_stdin`, or once
+    /// the process ended: `StdinClosed`.
+    pub async fn write(&self, data: Vec<u8>) -> Result<()> {
+        match &self.stdin {
+            Some(pipe) if self.is_running() => pipe.write(data).await,
+            Some(_) => Err(Error::StdinClosed {
+                detail: "the process has ended".into(),
+            }),
+            None => Err(Error::StdinClosed {
+                detail: "the process was not started with `stdin: 'pipe'`: pass it to run() to write later".into(),
+            }),
+        }
+    }
+
+    /// Closes the process's stdin: it reads end-of-file once what was
+    /// written is delivered. Safe to call more than once.
+    pub fn close_stdin(&self) {
+        if let Some(pipe) = &self.stdin {
+            pipe.close();
+        }
+    }
+
+    /// Sets the size of the process's pseudo-terminal (started with `tty`).
+    /// `cols`/`rows` are checked like `run()`'s.
+    pub async fn resize(&self, cols: f64, rows: f64) -> Result<()> {
+        let size = TtySize {
+            cols: super::plan::tty_dimension(cols, "cols")?,
+            rows: super::plan::tty_dimension(rows, "rows")?,
+        };
+        if !self.tty {
+            return Err(Error::InvalidArgument(
+                "resize() needs a pseudo-terminal: start the process with `tty: true`".into(),
+            ));
+        }
+        if !self.is_running() {
+            return Ok(());
+        }
+        super::attach::resize(&self.engine, &self.id, size).await
     }
 
     /// The buffered output, consumed.

@@ -48,11 +48,20 @@ pub async fn run(
         return Err(e);
     }
     let truncated = collected.truncated();
-    let (stdout, stderr) = collected.finish();
+    let (mut stdout, mut stderr, mut stdout_bytes, mut stderr_bytes) = Default::default();
+    if plan.binary {
+        let (out, err) = collected.finish_bytes();
+        (stdout_bytes, stderr_bytes) = (Some(out), Some(err));
+    } else {
+        (stdout, stderr) = collected.finish();
+    }
     Ok(ExecResult {
         exit_code: ended.exit_code,
         stdout,
         stderr,
+        stdout_bytes,
+        stderr_bytes,
+        oom_killed: false,
         duration_ms: started_at.elapsed().as_secs_f64() * 1000.0,
         timed_out: ended.stop == Stop::TimedOut,
         truncated,

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch, Mutex};
 use tokio_util::sync::CancellationToken;
 
 use super::attach::start_plan;
-use super::decode::Utf8Decoder;
+use super::decode::{Data, Decoder};
 use super::output::StreamKind;
 use super::plan::{ExecPlan, ExecResult};
 use super::pump::{pump, Sink, Stop};
@@ -30,7 +30,7 @@ const BULK_LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamChunk {
     pub kind: StreamKind,
-    pub data: String,
+    pub data: Data,
 }
 
 /// A running command whose output is read chunk by chunk.
@@ -43,12 +43,12 @@ pub struct ExecStream {
 /// Decodes each stream and sends its text on the channel, waiting for room.
 struct ChannelSink {
     tx: mpsc::Sender<StreamChunk>,
-    stdout: Utf8Decoder,
-    stderr: Utf8Decoder,
+    stdout: Decoder,
+    stderr: Decoder,
 }
 
 impl ChannelSink {
-    async fn send(&mut self, kind: StreamKind, data: String) {
+    async fn send(&mut self, kind: StreamKind, data: Data) {
         if !data.is_empty() {
             // A closed channel means the consumer is gone: nothing to do.
             let _ = self.tx.send(StreamChunk { kind, data }).await;
@@ -83,8 +83,8 @@ pub async fn start(
     tokio::spawn(async move {
         let mut sink = ChannelSink {
             tx,
-            stdout: Utf8Decoder::default(),
-            stderr: Utf8Decoder::default(),
+            stdout: Decoder::new(plan.binary),
+            stderr: Decoder::new(plan.binary),
         };
         let ended = pump(
             &engine,
@@ -107,12 +107,11 @@ pub async fn start(
             setup.map_or(Ok(()), Err)?;
             Ok(ExecResult {
                 exit_code: ended.exit_code,
-                stdout: String::new(),
-                stderr: String::new(),
                 duration_ms: started_at.elapsed().as_secs_f64() * 1000.0,
                 timed_out: ended.stop == Stop::TimedOut,
                 truncated: false,
                 cancelled: ended.stop == Stop::Cancelled,
+                ..Default::default()
             })
         });
         // The result is set before the channel closes, so a consumer that
@@ -155,7 +154,7 @@ impl ExecStream {
             };
             size += chunk.data.len();
             match batch.last_mut() {
-                Some(last) if last.kind == chunk.kind => last.data.push_str(&chunk.data),
+                Some(last) if last.kind == chunk.kind => last.data.append(&chunk.data),
                 _ => batch.push(chunk),
             }
         }
