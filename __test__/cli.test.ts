@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { destroyContainer, listContainers, removeImage, version } from 'pocket-dock'
+import { destroyContainer, listContainers, projectInfo, removeImage, version } from 'pocket-dock'
 import { IMAGE, engineCli, engineKind, makeDir, socketPath } from './helpers'
 
 const BIN = join(__dirname, '..', 'dist', 'cli', 'bin.js')
@@ -26,20 +26,26 @@ interface Ran {
 }
 
 /**
- * Runs the CLI with `args`. stdin is `input` (then closed), or nothing (not a
- * terminal, at its end). `onStdout` sees stdout as it comes, with the child.
+ * Runs the CLI with `args` in `cwd`. stdin is `input` (then closed), or
+ * nothing (not a terminal, at its end). With `pty`, it runs under script(1)
+ * in a pseudo-terminal and `onStdout` types into it. `onStdout` sees stdout
+ * as it comes, with the child.
  */
 function cli(
   args: string[],
   opts: {
     input?: string
-    env?: NodeJS.ProcessEnv
+    cwd?: string
+    pty?: boolean
     onStdout?: (text: string, child: ReturnType<typeof spawn>) => void
   } = {},
 ): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: '1', POCKET_DOCK_SOCKET: socketPath ?? '', ...opts.env },
+    const line = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+    const [file, argv] = opts.pty ? ['script', ['-qfec', line, '/dev/null']] : [process.execPath, [BIN, ...args]]
+    const child = spawn(file, argv, {
+      cwd: opts.cwd,
+      env: { ...process.env, NO_COLOR: '1', POCKET_DOCK_SOCKET: socketPath ?? '' },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
@@ -49,7 +55,7 @@ function cli(
       opts.onStdout?.(stdout, child)
     })
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    child.stdin.end(opts.input ?? '')
+    if (!opts.pty) child.stdin.end(opts.input ?? '')
     // A hang guard: no CLI call in these tests takes near this long.
     const guard = setTimeout(() => child.kill('SIGKILL'), 120_000)
     child.on('error', reject)
@@ -61,8 +67,8 @@ function cli(
 }
 
 /** The CLI's `--json` output, which must be one JSON document and nothing else. */
-async function json<T = any>(args: string[], opts: { input?: string; code?: number } = {}): Promise<T> {
-  const r = await cli(['--json', ...args], { input: opts.input })
+async function json<T = any>(args: string[], opts: { input?: string; code?: number; cwd?: string } = {}): Promise<T> {
+  const r = await cli(['--json', ...args], { input: opts.input, cwd: opts.cwd })
   assert.equal(r.code, opts.code ?? 0, r.stderr)
   try {
     return JSON.parse(r.stdout) as T
@@ -93,9 +99,13 @@ describe('pocket-dock CLI', { timeout: 300_000 }, () => {
     assert.equal(help.code, 0)
     const commands = [
       'quickstart',
+      'init',
       'status',
+      'doctor',
+      'logs',
       'create',
       'run',
+      'shell',
       'push',
       'pull',
       'reboot',
@@ -161,7 +171,16 @@ describe('pocket-dock CLI', { timeout: 300_000 }, () => {
     const res = await json(['run', BOX, '--', 'sh', '-c', 'printf out; exit 4'], { code: 4 })
     assert.deepEqual(
       { ...res, durationMs: 0 },
-      { exitCode: 4, stdout: 'out', stderr: '', durationMs: 0, timedOut: false, truncated: false, ok: false },
+      {
+        exitCode: 4,
+        stdout: 'out',
+        stderr: '',
+        durationMs: 0,
+        timedOut: false,
+        truncated: false,
+        oomKilled: false,
+        ok: false,
+      },
     )
     r = await cli(['run', BOX, '--lang', 'sh', 'echo lang'])
     assert.equal(r.stdout, 'lang\n')
@@ -382,6 +401,99 @@ describe('pocket-dock CLI', { timeout: 300_000 }, () => {
     r = await cli(['quickstart'])
     assert.match(r.stdout, /pocket-dock create --name box/)
     assert.ok((await json<any[]>(['quickstart'])).length > 3)
+  })
+
+  it('shell: a real terminal (raw mode, TERM, size) under script(1); `exit` leaves with its code', async () => {
+    let step = 0
+    const r = await cli(['shell', BOX], {
+      pty: true,
+      onStdout: (text, child) => {
+        // Type only once the shell has printed its prompt.
+        if (step === 0 && /[#$] /.test(text)) {
+          step = 1
+          child.stdin!.write('echo $((6*7)) $TERM; stty size\n')
+        } else if (step === 1 && /^42 \S+\r*$/m.test(text) && /^\d+ \d+\r*$/m.test(text)) {
+          step = 2
+          child.stdin!.write('exit 7\n')
+        }
+      },
+    })
+    assert.equal(step, 2, r.stdout)
+    assert.match(r.stdout, new RegExp(`^42 ${process.env.TERM || 'xterm-256color'}\\r*$`, 'm'))
+    assert.match(r.stdout, /^24 80\r*$/m, 'the default size when the outer terminal has none')
+    assert.equal(r.code, 7)
+  })
+
+  it('init, status, doctor, logs (table, JSON Lines, --type, --last, --follow) in a project directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pdcli-project-'))
+    const project = `pdcli-proj-${id}`
+    const name = `pdcli-${id}-proj`
+    made.add(name)
+    try {
+      let r = await cli(['logs'], { cwd: dir })
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, /^error: not inside a pocket-dock project.*`pocket-dock init`/)
+      r = await cli(['init', '--name', project], { cwd: dir })
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, new RegExp(`project ${project} at `))
+      assert.equal(projectInfo(dir).projectName, project)
+      let st = await json(['status'], { cwd: dir })
+      assert.deepEqual(st.project.name, project)
+      await json(['create', '--image', IMAGE, '--name', name, '-l', 'pocket-dock-test=js'], { cwd: dir })
+      assert.equal((await cli(['run', name, 'echo one'], { cwd: dir })).code, 0)
+      assert.equal((await cli(['run', name, 'exit 2'], { cwd: dir })).code, 2)
+      await cli(['run', name, '--stream', 'echo two'], { cwd: dir })
+      st = await json(['status'], { cwd: dir })
+      assert.deepEqual([st.project.instances, st.containers, st.running], [1, 1, 1])
+      r = await cli(['status'], { cwd: dir })
+      assert.match(r.stdout, new RegExp(`^Project: +${project}`, 'm'))
+
+      // History lines are written when each command ends, by a background writer.
+      let lines: any[] = []
+      for (let i = 0; i < 40 && lines.length < 3; i++) {
+        await new Promise((res) => setTimeout(res, 250))
+        const l = await cli(['logs', '--json'], { cwd: dir })
+        lines = l.stdout.trim()
+          ? l.stdout
+              .trim()
+              .split('\n')
+              .map((x) => JSON.parse(x))
+          : []
+      }
+      assert.deepEqual(
+        lines.map((l) => [l.container, l.kind, l.command, l.exitCode]),
+        [
+          [name, 'run', 'echo one', 0],
+          [name, 'run', 'exit 2', 2],
+          [name, 'stream', 'echo two', 0],
+        ],
+      )
+      r = await cli(['logs', name, '--type', 'stream'], { cwd: dir })
+      assert.match(r.stdout, /^TIME +CONTAINER +KIND +EXIT +TOOK +COMMAND$/m)
+      assert.match(r.stdout, new RegExp(`${name} +stream +0 +\\d+ ms +echo two`))
+      assert.doesNotMatch(r.stdout, /echo one/)
+      r = await cli(['logs', '--last', '1', '--json'], { cwd: dir })
+      assert.equal(r.stdout.trim().split('\n').length, 1)
+
+      let followed = false
+      const f = await cli(['logs', '--follow', '--last', '1'], {
+        cwd: dir,
+        onStdout: (text, child) => {
+          if (!followed && text.includes('echo two')) {
+            followed = true
+            void cli(['run', name, 'echo three'], { cwd: dir })
+          } else if (text.includes('echo three')) child.kill('SIGINT')
+        },
+      })
+      assert.match(f.stdout, /echo three/, '--follow shows new entries')
+
+      const doc = await json(['doctor'], { cwd: dir })
+      assert.deepEqual(doc, { orphanedContainers: [], staleInstanceDirs: [], healthy: 1 })
+      r = await cli(['doctor'], { cwd: dir })
+      assert.match(r.stdout, /1 container with their instance directory/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('pull-image from the local registry with per-layer progress lines', async () => {

@@ -27,6 +27,7 @@ type Handler = (ctx: Ctx, args: unknown[], opts: Record<string, unknown>, cmd: C
 const modules = {
   containers: () => require('./commands/containers') as typeof import('./commands/containers'),
   run: () => require('./commands/run') as typeof import('./commands/run'),
+  shell: () => require('./commands/shell') as typeof import('./commands/shell'),
   images: () => require('./commands/images') as typeof import('./commands/images'),
   project: () => require('./commands/project') as typeof import('./commands/project'),
 }
@@ -178,6 +179,15 @@ export function buildProgram(): Command {
       ),
     )
     .action(lazy('run', 'run'))
+  program
+    .command('shell')
+    .description('an interactive shell in a container (a real terminal)')
+    .argument('<name>', 'the container')
+    .option('--shell <path>', 'the shell to start (default: bash if the container has it, else sh)')
+    .option('-u, --user <user>', 'run as this user')
+    .option('-w, --workdir <dir>', 'start in this directory')
+    .addHelpText('after', examples('pocket-dock shell box', 'pocket-dock shell box --user root --shell /bin/sh'))
+    .action(lazy('shell', 'shell'))
   program
     .command('push')
     .description('copy a host file or directory into a container')

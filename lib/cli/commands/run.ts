@@ -2,7 +2,8 @@
  * `run`: a command in a container, its output printed as it is (blocking,
  * `--stream`, or `--detach`), exiting with the command's own code (124 when
  * it timed out, as timeout(1) does). Ctrl-C kills the command inside the
- * container and exits 130.
+ * container and exits 130. stdin, when it is a pipe or a file, is streamed
+ * to the command.
  */
 import type { RunOptions } from '../../index'
 import type { Ctx } from '../context'
@@ -10,19 +11,6 @@ import { errColor, note, printJson, printJsonLine, say } from '../output'
 import { handle } from './containers'
 
 type Opts = Record<string, unknown>
-
-/** Quotes one argument for `sh` (left bare when nothing in it is special). */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_/.,:=@%+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
-}
-
-/** Everything on stdin when it is a pipe or a file; nothing from a terminal. */
-async function readStdin(): Promise<Buffer | undefined> {
-  if (process.stdin.isTTY) return undefined
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return chunks.length > 0 ? Buffer.concat(chunks) : undefined
-}
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`
@@ -35,9 +23,9 @@ function codeOf(r: { exitCode: number; timedOut: boolean }): number {
 }
 
 export async function run(ctx: Ctx, [name, argv]: [string, string[]], o: Opts): Promise<number> {
-  // One argument is a shell command line; several are an argv, quoted so
-  // that nothing in them is interpreted by the shell.
-  const cmd = argv.length === 1 || o.lang ? argv.join(' ') : argv.map(shellQuote).join(' ')
+  // One argument is a shell command line; several are an argv, run with no
+  // shell at all (nothing in them is interpreted). Code for `--lang` is one text.
+  const cmd = argv.length === 1 || o.lang ? argv.join(' ') : argv
   const abort = new AbortController()
   let interrupts = 0
   const onSignal = () => {
@@ -63,7 +51,8 @@ export async function run(ctx: Ctx, [name, argv]: [string, string[]], o: Opts): 
     else say(p.id)
     return 0
   }
-  if (o.stdin !== false) opts.stdin = await readStdin()
+  // A pipe or a file on stdin is streamed to the command (with backpressure); a terminal is not read.
+  if (o.stdin !== false && !process.stdin.isTTY) opts.stdin = process.stdin
   if (o.stream) {
     const s = await c.run(cmd, { ...opts, stream: true })
     for await (const chunk of s) {
