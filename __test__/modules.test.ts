@@ -53,6 +53,8 @@ describe('modules', () => {
       [api.ImagePullError, api.PocketDockError, 'IMAGE_PULL_FAILED'],
       [api.SessionClosed, api.PocketDockError, 'SESSION_CLOSED'],
       [api.ProjectNotInitialized, api.PocketDockError, 'PROJECT_NOT_INITIALIZED'],
+      [api.ProjectError, api.PocketDockError, 'PROJECT_ERROR'],
+      [api.ProjectConfigError, api.ProjectError, 'PROJECT_CONFIG_ERROR'],
     ]
     for (const [cls, parent, code] of tree) {
       const e = new (cls as unknown as new (m: string) => Error & { code: string })('x')

@@ -146,6 +146,26 @@ pub fn split_image_name(name: &str) -> Result<(&str, Option<&str>)> {
     Ok((repo, tag))
 }
 
+/// A project name is a label value and a word in messages: not empty, at most
+/// 128 characters, no `/`, `\` or control characters (newlines included).
+pub fn check_project_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::InvalidArgument("a project name must not be empty".into()));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control() || *c == '/' || *c == '\\') {
+        return Err(Error::InvalidArgument(format!(
+            "a project name must not contain {c:?}: got {name:?}"
+        )));
+    }
+    if name.chars().count() > 128 {
+        return Err(Error::OutOfRange(format!(
+            "a project name must be at most 128 characters, got {}",
+            name.chars().count()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,7 +148,7 @@ pub fn parse(text: &str, file: &Path) -> Result<ConfigFile> {
         }
     }
     if let Some(name) = &parsed.project_name {
-        if let Err(Error::InvalidArgument(m) | Error::OutOfRange(m)) = super::check_project_name(name) {
+        if let Err(Error::InvalidArgument(m) | Error::OutOfRange(m)) = crate::validate::check_project_name(name) {
             return Err(fail(line_of_key(text, "project_name"), Some("project_name".into()), m));
         }
     }

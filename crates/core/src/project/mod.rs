@@ -12,6 +12,7 @@ pub mod instance;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+pub use crate::validate::check_project_name;
 pub use config::Settings;
 
 /// The directory a project keeps its files in, under its root.
@@ -20,26 +21,6 @@ pub const DIR: &str = ".pocket-dock";
 pub const CONFIG_FILE: &str = "pocket-dock.yaml";
 /// Where instance directories live, in [`DIR`].
 pub const INSTANCES: &str = "instances";
-
-/// A project name is a label value and a word in messages: not empty, at most
-/// 128 characters, no `/`, `\` or control characters (newlines included).
-pub fn check_project_name(name: &str) -> Result<()> {
-    if name.trim().is_empty() {
-        return Err(Error::InvalidArgument("a project name must not be empty".into()));
-    }
-    if let Some(c) = name.chars().find(|c| c.is_control() || *c == '/' || *c == '\\') {
-        return Err(Error::InvalidArgument(format!(
-            "a project name must not contain {c:?}: got {name:?}"
-        )));
-    }
-    if name.chars().count() > 128 {
-        return Err(Error::OutOfRange(format!(
-            "a project name must be at most 128 characters, got {}",
-            name.chars().count()
-        )));
-    }
-    Ok(())
-}
 
 /// `path` as an absolute, canonical directory, or a `TypeError` saying what it is.
 fn existing_dir(path: &Path, what: &str) -> Result<PathBuf> {
