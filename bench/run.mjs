@@ -4,7 +4,7 @@
 //
 //   npm run bench                 every engine that answers (Docker, Podman)
 //   BENCH_QUICK=1 npm run bench   one engine, fewer iterations, smaller payloads (< 60 s)
-//   BENCH_ONLY=<section> …        one section: exec, lifecycle, concurrency, streaming, files, detached, images
+//   BENCH_ONLY=<section> …        one section: exec, lifecycle, concurrency, streaming, files, detached, images, run-options
 //   POCKET_DOCK_SOCKET=… npm run bench   one engine
 //
 // Peers: dockerode (the usual Node SDK), the engine's own CLI (`docker` /
@@ -29,12 +29,13 @@ import { exec } from './sections/exec.mjs'
 import { files } from './sections/files.mjs'
 import { images } from './sections/images.mjs'
 import { lifecycle } from './sections/lifecycle.mjs'
+import { runOptions } from './sections/run-options.mjs'
 import { streaming } from './sections/streaming.mjs'
 
 const require = createRequire(import.meta.url)
 const native = require('../binding.js')
 const IMAGE = 'pocket-dock-bench/busybox:latest'
-const SECTIONS = { exec, lifecycle, concurrency, streaming, files, detached, images }
+const SECTIONS = { exec, lifecycle, concurrency, streaming, files, detached, images, 'run-options': runOptions }
 const quick = !!process.env.BENCH_QUICK
 /** BENCH_ONLY=<section> runs one section (results in RESULTS.<section>.md). */
 const only = process.env.BENCH_ONLY

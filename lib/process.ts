@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { NativeProcess, NativeProcessEvent } from '../binding.js'
-import { AbortError, TimeoutError, callNative } from './errors'
+import { AbortError, TimeoutError, argTypeError, callNative } from './errors'
 import { ExecResult } from './exec-result'
 import { toBuffer } from './convert'
 import type { WaitOptions } from './types'
@@ -124,33 +124,10 @@ export class AsyncProcess<T extends string | Buffer = string> {
    * `signal` rejects with `AbortError`.
    */
   async waitForOutput(pattern: string | RegExp, opts: WaitOptions = {}): Promise<string> {
-    checkObject(opts, 'waitForOutput(pattern, opts)')
-    const signal = checkSignal(opts.signal, 'waitForOutput(pattern, opts)')
-    if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
-      throw Object.assign(new TypeError('waitForOutput(pattern): pattern must be a string or a RegExp'), {
-        code: 'ERR_INVALID_ARG_TYPE',
-      })
-    }
-    const timeout = opts.timeout ?? DEFAULT_WAIT
-    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-      throw Object.assign(new RangeError(`waitForOutput: timeout must be a number of seconds ≥ 0, got ${timeout}`), {
-        code: 'ERR_OUT_OF_RANGE',
-      })
-    }
+    const signal = checkSignal(opts?.signal, 'waitForOutput(pattern, opts)')
+    const timeout = checkWait(pattern, opts)
     if (signal?.aborted) throw new AbortError(signal.reason)
-    const find = (): string | null => {
-      const snap = this.#native.peek()
-      for (const out of [snap.stdout, snap.stderr]) {
-        const text = typeof out === 'string' ? out : out.toString('utf8')
-        if (typeof pattern === 'string') {
-          if (text.includes(pattern)) return pattern
-        } else {
-          const m = new RegExp(pattern.source, pattern.flags.replace('g', '').replace('y', '')).exec(text)
-          if (m) return m[0]
-        }
-      }
-      return null
-    }
+    const find = () => findOutput(this.#native, pattern)
     return new Promise<string>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const done = (err: Error | null, match?: string) => {
@@ -192,6 +169,37 @@ export function asText(sink: ProcessEventSink): ProcessEventSink {
       sink({ ...event, data: decoders[event.kind].write(event.data) })
     } else sink(event)
   }
+}
+
+/** @internal Checks `waitForOutput`'s arguments; returns its timeout in seconds. */
+export function checkWait(pattern: unknown, opts: WaitOptions): number {
+  checkObject(opts, 'waitForOutput(pattern, opts)')
+  if (typeof pattern !== 'string' && !(pattern instanceof RegExp)) {
+    throw argTypeError('waitForOutput(pattern): pattern must be a string or a RegExp')
+  }
+  const timeout = opts.timeout ?? DEFAULT_WAIT
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw Object.assign(new RangeError(`waitForOutput: timeout must be a number of seconds ≥ 0, got ${timeout}`), {
+      code: 'ERR_OUT_OF_RANGE',
+    })
+  }
+  return timeout
+}
+
+/** @internal The first match of `pattern` in the buffered stdout, then stderr; `null` if none. */
+export function findOutput(native: NativeProcess, pattern: string | RegExp): string | null {
+  const snap = native.peek()
+  for (const out of [snap.stdout, snap.stderr]) {
+    const text = typeof out === 'string' ? out : out.toString('utf8')
+    if (typeof pattern === 'string') {
+      if (text.includes(pattern)) return pattern
+    } else {
+      // A fresh, non-global copy: the caller's lastIndex is neither used nor changed.
+      const m = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).exec(text)
+      if (m) return m[0]
+    }
+  }
+  return null
 }
 
 /** @internal Hands every event to `sink` until the exit event. */

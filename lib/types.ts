@@ -73,6 +73,22 @@ export interface CreateOptions {
    * `workdir` stay writable as tmpfs (their contents are lost on reboot).
    */
   readOnly?: boolean
+  /** Extra tmpfs mounts: container path → mount options, e.g. `{ "/scratch": "size=64m" }` (`""`: defaults). */
+  tmpfs?: Record<string, string>
+  /**
+   * Linux capabilities to drop (`["ALL"]`, `["NET_RAW"]`; with or without
+   * `CAP_`, any case). Default: the profile's (`agent` drops NET_RAW, MKNOD,
+   * AUDIT_WRITE, SYS_CHROOT, SETFCAP, SETPCAP), none for the others.
+   */
+  capDrop?: string[]
+  /**
+   * Linux capabilities to add. Those that let a process leave or weaken the
+   * sandbox (SYS_ADMIN, SYS_MODULE, SYS_PTRACE, SYS_RAWIO, NET_ADMIN, ALL, …)
+   * are a `TypeError` unless `allowDangerous` is true.
+   */
+  capAdd?: string[]
+  /** Allow `capAdd` to grant capabilities that break the sandbox. Default false. */
+  allowDangerous?: boolean
 }
 
 /** The engine socket to use (default: discovery). */

@@ -59,6 +59,10 @@ pub struct NativeCreateOptions {
     pub no_new_privileges: Option<bool>,
     pub read_only: Option<bool>,
     pub pull: Option<String>,
+    pub tmpfs: Option<HashMap<String, String>>,
+    pub cap_drop: Option<Vec<String>>,
+    pub cap_add: Option<Vec<String>>,
+    pub allow_dangerous: Option<bool>,
 }
 
 impl From<NativeCreateOptions> for core::CreateOptions {
@@ -93,6 +97,10 @@ impl From<NativeCreateOptions> for core::CreateOptions {
             no_new_privileges: o.no_new_privileges,
             read_only: o.read_only,
             pull: o.pull,
+            tmpfs: pairs(o.tmpfs),
+            cap_drop: o.cap_drop,
+            cap_add: o.cap_add.unwrap_or_default(),
+            allow_dangerous: o.allow_dangerous.unwrap_or(false),
         }
     }
 }

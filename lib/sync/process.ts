@@ -1,9 +1,9 @@
 import type { NativeProcess } from '../../binding.js'
-import { callNativeSync } from '../errors'
+import { TimeoutError, callNativeSync } from '../errors'
 import { toBuffer } from '../convert'
 import { ExecResult } from '../exec-result'
 import { checkObject, toSignal } from '../validate'
-import { asText, pumpEvents, type BufferSnapshot, type ProcessEventSink } from '../process'
+import { asText, checkWait, findOutput, pumpEvents, type BufferSnapshot, type ProcessEventSink } from '../process'
 
 /** The sync facade of {@link AsyncProcess}: a detached command. */
 export class Process<T extends string | Buffer = string> {
@@ -49,6 +49,27 @@ export class Process<T extends string | Buffer = string> {
   /** Closes its stdin (end-of-file once what was written arrived). */
   closeStdin(): void {
     this.#native.closeStdin()
+  }
+  /**
+   * Blocks until the buffered stdout or stderr contains `pattern` (a
+   * substring, or a `RegExp`: its whole match) and returns the match;
+   * `TimeoutError` after `opts.timeout` seconds (default 30) or once the
+   * process ended without it. Looks every 20 ms (the output arrives on a
+   * background thread meanwhile).
+   */
+  waitForOutput(pattern: string | RegExp, opts: { timeout?: number } = {}): string {
+    const timeout = checkWait(pattern, opts)
+    const until = Date.now() + timeout * 1000
+    const nap = new Int32Array(new SharedArrayBuffer(4))
+    for (;;) {
+      const running = this.#native.isRunning()
+      const match = findOutput(this.#native, pattern)
+      if (match !== null) return match
+      if (!running) throw new TimeoutError(`the process ended without printing ${String(pattern)}`)
+      if (Date.now() >= until)
+        throw new TimeoutError(`the process did not print ${String(pattern)} within ${timeout} s`)
+      Atomics.wait(nap, 0, 0, 20)
+    }
   }
   /** Resizes the pseudo-terminal of a process started with `tty: true`. */
   resize(cols: number, rows: number): void {

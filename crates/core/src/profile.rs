@@ -15,7 +15,16 @@ pub struct Profile {
     pub description: &'static str,
     /// Roughly what the built image weighs.
     pub size_estimate: &'static str,
+    /// Capabilities its containers drop unless `capDrop` says otherwise.
+    pub cap_drop: &'static [&'static str],
 }
+
+/// What the `agent` profile drops: an agent fetches and runs code, and
+/// needs none of raw sockets (ping, packet forging), device nodes, the audit
+/// log, `chroot`, or setting file or process capabilities. Ordinary work —
+/// installing packages, `chown` in its files, binding ports above 1024 and
+/// below as root — keeps working.
+pub const AGENT_CAP_DROP: &[&str] = &["NET_RAW", "MKNOD", "AUDIT_WRITE", "SYS_CHROOT", "SETFCAP", "SETPCAP"];
 
 /// The profile used when neither `image` nor `profile` is given.
 pub const DEFAULT_PROFILE: &str = "minimal-python";
@@ -30,6 +39,7 @@ pub const PROFILES: &[Profile] = &[
         network_default: false,
         description: "Python 3.12 and pip on Debian slim; the default",
         size_estimate: "~130 MB",
+        cap_drop: &[],
     },
     Profile {
         name: "minimal-node",
@@ -37,6 +47,7 @@ pub const PROFILES: &[Profile] = &[
         network_default: false,
         description: "Node.js 22, npm and npx on Debian slim",
         size_estimate: "~200 MB",
+        cap_drop: &[],
     },
     Profile {
         name: "minimal-bun",
@@ -44,6 +55,7 @@ pub const PROFILES: &[Profile] = &[
         network_default: false,
         description: "The Bun runtime (and bunx) on Debian slim",
         size_estimate: "~180 MB",
+        cap_drop: &[],
     },
     Profile {
         name: "dev",
@@ -51,6 +63,7 @@ pub const PROFILES: &[Profile] = &[
         network_default: true,
         description: "Interactive development: build-essential, git, curl, jq, vim-tiny, less; bash with completion and a git-aware prompt; ipython",
         size_estimate: "~450 MB",
+        cap_drop: &[],
     },
     Profile {
         name: "agent",
@@ -58,6 +71,7 @@ pub const PROFILES: &[Profile] = &[
         network_default: true,
         description: "Agents: Python with requests, httpx, pandas, numpy, beautifulsoup4, lxml, pyyaml, pillow; Node.js and npm; git, curl, jq",
         size_estimate: "~650 MB",
+        cap_drop: AGENT_CAP_DROP,
     },
     Profile {
         name: "embedded",
@@ -65,6 +79,7 @@ pub const PROFILES: &[Profile] = &[
         network_default: true,
         description: "Microcontroller work: gcc, cmake, ninja, gdb, the ARM cross-compiler with newlib, PlatformIO and esptool; the sandbox user is in `dialout` for serial `devices`",
         size_estimate: "~1.3 GB",
+        cap_drop: &[],
     },
 ];
 

@@ -105,13 +105,19 @@ pub fn run(opts: ExecArgs) -> i32 {
             libc::sigprocmask(libc::SIG_SETMASK, &original, std::ptr::null_mut());
             if let Some((cols, rows)) = opts.tty_size {
                 // The terminal is the command's stdin (an exec with a tty).
-                let size = libc::winsize {
-                    ws_col: cols,
-                    ws_row: rows,
-                    ws_xpixel: 0,
-                    ws_ypixel: 0,
-                };
-                libc::ioctl(0, libc::TIOCSWINSZ, &size);
+                // Engines start it at 0x0; a size already set came from a
+                // resize() that raced ahead of us, and is newer.
+                let mut now: libc::winsize = std::mem::zeroed();
+                let unset = libc::ioctl(0, libc::TIOCGWINSZ, &mut now) == 0 && now.ws_col == 0 && now.ws_row == 0;
+                if unset {
+                    let size = libc::winsize {
+                        ws_col: cols,
+                        ws_row: rows,
+                        ws_xpixel: 0,
+                        ws_ypixel: 0,
+                    };
+                    libc::ioctl(0, libc::TIOCSWINSZ, &size);
+                }
             }
             libc::execvp(argv_ptrs[0], argv_ptrs.as_ptr());
             let err = std::io::Error::last_os_error();

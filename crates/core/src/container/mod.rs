@@ -6,6 +6,7 @@
 //! Ephemeral containers carry a [`reaper`]: they end with the process that
 //! holds them. Persistent ones (`persist: true`) are never reaped.
 
+pub mod caps;
 pub mod info;
 pub mod listen;
 pub mod oom;

@@ -90,6 +90,14 @@ pub struct CreateOptions {
     /// A read-only root file system; [`WRITABLE_WHEN_READ_ONLY`] and `workdir`
     /// become tmpfs. Default false.
     pub read_only: Option<bool>,
+    /// Extra tmpfs mounts: container path → mount options (`"size=64m"`, or `""`).
+    pub tmpfs: Vec<(String, String)>,
+    /// Capabilities to drop (`["ALL"]`); `None` ⇒ the profile's default.
+    pub cap_drop: Option<Vec<String>>,
+    /// Capabilities to add; the dangerous ones need `allow_dangerous`.
+    pub cap_add: Vec<String>,
+    /// Allow `cap_add` to grant capabilities that break the sandbox.
+    pub allow_dangerous: bool,
 }
 
 /// The directories a read-only container can still write to (as tmpfs):
@@ -182,6 +190,12 @@ impl CreateOptions {
             (None, None) => profile::find(profile::DEFAULT_PROFILE).map(|p| p.network_default),
             (None, Some(_)) => None,
         });
+        // The same for the capabilities a profile drops by default.
+        let profile_for_caps = match (profile, &self.image) {
+            (Some(p), _) => Some(p),
+            (None, None) => profile::find(profile::DEFAULT_PROFILE),
+            (None, Some(_)) => None,
+        };
         let pull = match self.pull.as_deref() {
             None | Some("never") => PullPolicy::Never,
             Some("missing") => PullPolicy::Missing,
@@ -220,6 +234,22 @@ impl CreateOptions {
             crate::project::check_project_name(p)?;
         }
         let pids_limit = parse_pids_limit(self.pids_limit)?;
+        let default_drop = profile_for_caps.map(|p| p.cap_drop).unwrap_or_default();
+        let cap_drop_given: Vec<String> = match &self.cap_drop {
+            Some(d) => d.clone(),
+            None => default_drop.iter().map(|c| c.to_string()).collect(),
+        };
+        let (cap_drop, cap_add) = super::caps::check(&cap_drop_given, &self.cap_add, self.allow_dangerous)?;
+        let mut extra_tmpfs = Vec::with_capacity(self.tmpfs.len());
+        for (path, opts) in &self.tmpfs {
+            check_absolute(path, "`tmpfs` path")?;
+            if opts.contains('\0') || opts.contains(char::is_whitespace) {
+                return Err(invalid(format!(
+                    "`tmpfs` options for {path:?} must be mount options like \"size=64m,mode=1777\", got {opts:?}"
+                )));
+            }
+            extra_tmpfs.push((path.clone(), opts.clone()));
+        }
 
         let mut label_map: HashMap<String, String> = HashMap::new();
         for (k, v) in &self.labels {
@@ -264,6 +294,8 @@ impl CreateOptions {
         } else {
             HashMap::new()
         };
+        let mut tmpfs = tmpfs;
+        tmpfs.extend(extra_tmpfs);
         let host_config = HostConfig {
             memory,
             // No swap beyond the memory limit: the limit is what the sandbox gets.
@@ -287,6 +319,8 @@ impl CreateOptions {
             network_mode: (network == Some(false)).then(|| "none".to_string()),
             readonly_rootfs: read_only.then_some(true),
             tmpfs: (!tmpfs.is_empty()).then_some(tmpfs),
+            cap_drop: (!cap_drop.is_empty()).then_some(cap_drop),
+            cap_add: (!cap_add.is_empty()).then_some(cap_add),
             ..Default::default()
         };
         let main = if ephemeral { REAPER_SCRIPT } else { KEEPALIVE_SCRIPT };

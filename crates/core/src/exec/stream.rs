@@ -111,6 +111,9 @@ pub async fn start(
                 timed_out: ended.stop == Stop::TimedOut,
                 truncated: false,
                 cancelled: ended.stop == Stop::Cancelled,
+                // Empty, of the kind the caller asked for.
+                stdout_bytes: plan.binary.then(Vec::new),
+                stderr_bytes: plan.binary.then(Vec::new),
                 ..Default::default()
             })
         });
