@@ -262,8 +262,25 @@ describe('pocket-dock CLI', { timeout: 300_000 }, () => {
   it('push, pull, snapshot, reboot, stop, resume, destroy (asking first), in human and JSON modes', async () => {
     const name = `pdcli-${id}-life`
     made.add(name)
-    const c = await json(['create', '--image', IMAGE, '--name', name, '-l', 'pocket-dock-test=js'])
+    const c = await json([
+      'create',
+      '--image',
+      IMAGE,
+      '--name',
+      name,
+      '-l',
+      'pocket-dock-test=js',
+      '--tmpfs',
+      '/scratch:size=8m',
+      '--mem',
+      '64m',
+      '-e',
+      'MODE=life',
+    ])
     assert.deepEqual([c.name, c.persist], [name, true])
+    const flags = await cli(['run', name, 'grep " /scratch " /proc/mounts | wc -l; echo $MODE'])
+    assert.equal(flags.stdout, '1\nlife\n', 'create flags reach the container')
+    assert.match((await cli(['info', name])).stdout, /^Memory: .* \/ 64(\.0)? MiB/m)
     const dir = makeDir({ 'a.txt': 'hello', 'sub/b.txt': 'deep' })
     let r = await cli(['push', name, dir, '/tmp/in'])
     assert.equal(r.code, 0, r.stderr)

@@ -55,6 +55,14 @@ export function parseEnv(value: string, previous: Record<string, string> | undef
   return v === undefined ? { ...previous } : { ...previous, [key]: v }
 }
 
+/** `PATH[:OPTIONS]` of a tmpfs mount (an absolute container path). */
+export function parseTmpfs(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const m = /^(\/[^:]*)(:(.*))?$/.exec(value)
+  if (!m)
+    throw new InvalidArgumentError('expected an absolute container path, optionally :OPTIONS (e.g. /scratch:size=64m)')
+  return { ...previous, [m[1]]: m[3] ?? '' }
+}
+
 /** `KEY=VALUE` (a label or a build argument). */
 export function parsePair(value: string, previous: Record<string, string> | undefined): Record<string, string> {
   const eq = value.indexOf('=')

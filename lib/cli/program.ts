@@ -14,6 +14,7 @@ import {
   parseMem,
   parsePair,
   parsePort,
+  parseTmpfs,
   parseVolume,
   positive,
   UsageError,
@@ -142,6 +143,10 @@ export function buildProgram(): Command {
     .option('--pids-limit <n>', 'most processes at once (default 1024)', wholeNumber)
     .option('--no-init', 'no init process as PID 1')
     .option('--allow-new-privileges', 'let setuid binaries gain privileges (off by default)')
+    .option('--tmpfs <path[:options]>', 'a tmpfs mount, e.g. /scratch:size=64m (repeatable)', parseTmpfs)
+    .option('--cap-drop <cap>', 'drop a capability, e.g. ALL or NET_RAW (repeatable)', collect)
+    .option('--cap-add <cap>', 'add a capability back (repeatable)', collect)
+    .option('--allow-dangerous', 'let --cap-add grant capabilities that break the sandbox (SYS_ADMIN, …)')
     .addOption(new Option('--pull <policy>', 'pull the image first').choices(['never', 'missing', 'always']))
     .addHelpText(
       'after',

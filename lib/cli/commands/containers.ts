@@ -60,6 +60,10 @@ export async function create(ctx: Ctx, _args: unknown[], o: Opts, cmd: Command):
     init: o.init === false ? false : undefined,
     noNewPrivileges: o.allowNewPrivileges === true ? false : undefined,
     pull: o.pull as CreateOptions['pull'],
+    tmpfs: o.tmpfs as Record<string, string> | undefined,
+    capDrop: o.capDrop as string[] | undefined,
+    capAdd: o.capAdd as string[] | undefined,
+    allowDangerous: o.allowDangerous === true ? true : undefined,
     socketPath: ctx.socketPath,
   }
   for (const k of Object.keys(opts) as Array<keyof CreateOptions>) if (opts[k] === undefined) delete opts[k]
