@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -37,12 +37,15 @@ function cli(
     input?: string
     cwd?: string
     pty?: boolean
+    /** Options for node itself, before the bin. */
+    nodeArgs?: string[]
     onStdout?: (text: string, child: ReturnType<typeof spawn>) => void
   } = {},
 ): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const line = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
-    const [file, argv] = opts.pty ? ['script', ['-qfec', line, '/dev/null']] : [process.execPath, [BIN, ...args]]
+    const node = [...(opts.nodeArgs ?? []), BIN, ...args]
+    const line = [process.execPath, ...node].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+    const [file, argv] = opts.pty ? ['script', ['-qfec', line, '/dev/null']] : [process.execPath, node]
     const child = spawn(file, argv, {
       cwd: opts.cwd,
       env: { ...process.env, NO_COLOR: '1', POCKET_DOCK_SOCKET: socketPath ?? '' },
@@ -95,6 +98,22 @@ describe('pocket-dock CLI', { timeout: 300_000 }, () => {
   it('--version, --help on every command (with examples), and usage errors: exit 2, help, a suggestion, nothing created', async () => {
     const v = await cli(['--version'])
     assert.deepEqual([v.code, v.stdout], [0, `${version}\n`])
+    // --version, --help and usage errors never load the native addon (startup stays at node's own).
+    const dir = mkdtempSync(join(tmpdir(), 'pdcli-noaddon-'))
+    const preload = join(dir, 'no-addon.js')
+    writeFileSync(preload, "require('module')._extensions['.node'] = () => { throw new Error('ADDON LOADED') }\n")
+    for (const [args, code] of [
+      [['--version'], 0],
+      [['--help'], 0],
+      [['run', '--help'], 0],
+      [['lst'], 2],
+      [['list'], 1],
+    ] as const) {
+      const r = await cli([...args], { nodeArgs: ['-r', preload] })
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`)
+      assert.equal(/ADDON LOADED|native binding/.test(r.stderr), args[0] === 'list', `${args.join(' ')} and the addon`)
+    }
+    rmSync(dir, { recursive: true, force: true })
     const help = await cli(['--help'])
     assert.equal(help.code, 0)
     const commands = [

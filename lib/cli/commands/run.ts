@@ -12,6 +12,7 @@ import { handle } from './containers'
 
 type Opts = Record<string, unknown>
 
+/** `1234` ms → `"1.2 s"`. */
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`
 }
@@ -71,6 +72,7 @@ export async function run(ctx: Ctx, [name, argv]: [string, string[]], o: Opts): 
     process.stderr.write(r.stderr)
     if (r.truncated) note(errColor.yellow('output truncated (see --max-output)'))
     if (r.timedOut) note(errColor.yellow(`timed out after ${seconds(r.durationMs)}`))
+    if (r.oomKilled) note(errColor.yellow("killed: out of memory (the container's memory limit, `create --mem`)"))
   }
   return codeOf(r)
 }
