@@ -15,8 +15,12 @@ export const color = createColors(stdoutIsTty && !noColor)
 /** Colours for stderr (off when it is not a terminal or with `NO_COLOR`). */
 export const errColor = createColors(process.stderr.isTTY === true && !noColor)
 
-/** Whether progress may be drawn as bars and spinners (stderr is a terminal, `NO_COLOR` unset). */
-export const fancyProgress = process.stderr.isTTY === true && stdoutIsTty && !noColor
+/**
+ * Whether progress may be drawn as bars and spinners: stdout and stderr are
+ * terminals with a known width (the drawing needs it), `NO_COLOR` unset.
+ */
+export const fancyProgress =
+  process.stderr.isTTY === true && stdoutIsTty && !noColor && (process.stderr.columns ?? 0) > 0
 
 /** Writes one JSON document (Dates as ISO strings) to stdout. */
 export function printJson(data: unknown): void {

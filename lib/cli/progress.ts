@@ -158,7 +158,8 @@ export async function spin<T>(text: string, work: () => Promise<T>): Promise<T> 
   const s = createSpinner(text, { stream: process.stderr }).start()
   try {
     const out = await work()
-    s.clear()
+    // stop() without options clears the line and ends the timer (clear() alone would keep it spinning).
+    s.stop()
     return out
   } catch (err) {
     s.error()
