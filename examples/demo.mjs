@@ -59,3 +59,6 @@ try {
   await Promise.all([c1.shutdown(), c2.shutdown()])
 }
 console.log(`\ndone; every container is removed (the image ${IMAGE} is kept for the next run)`)
+
+// 4. The same from a shell: the `pocket-dock` CLI.
+await import('./demo-cli.mjs')

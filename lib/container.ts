@@ -14,7 +14,6 @@ import { watchJournal } from './project'
 
 type Buffered = { encoding: 'buffer' }
 
-/** A callback of `onStdout`/`onStderr`. */
 /** A callback of `onStdout`/`onStderr` (text, also for processes started with `encoding: 'buffer'`). */
 export type OutputCallback = (container: AsyncContainer, data: string) => void
 /** A callback of `onExit`. */

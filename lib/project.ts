@@ -8,7 +8,7 @@
 import * as native from '../binding.js'
 import { callNativeSync } from './errors'
 import { checkObject, checkString } from './validate'
-import type { InitProjectOptions } from './types'
+import type { InitProjectOptions, ProjectInfo } from './types'
 
 /**
  * Creates `.pocket-dock/pocket-dock.yaml` (every key at its default, with
@@ -49,4 +49,21 @@ export function watchJournal(dataPath: string | null): void {
   if (dataPath === null || poll !== undefined) return
   poll = setInterval(emitJournalWarnings, WARNING_POLL_MS).unref()
   process.once('exit', () => native.flushJournals())
+}
+
+/**
+ * The project at `root` (default: the nearest from the cwd up): its root,
+ * its instance directory and the configuration in force (the user's file,
+ * then the project's). None is `ProjectNotInitialized`; a malformed config
+ * a `ProjectConfigError`.
+ */
+export function projectInfo(root?: string): ProjectInfo {
+  if (root !== undefined) checkString(root, 'projectInfo(root)')
+  const p = callNativeSync(() => native.projectInfo(root))
+  return {
+    ...p,
+    defaultProfile: p.defaultProfile ?? null,
+    socket: p.socket ?? null,
+    logLevel: p.logLevel as ProjectInfo['logLevel'],
+  }
 }

@@ -34,7 +34,7 @@ export {
   TimeoutError,
 } from './errors'
 export { listProfiles, resolveProfile, version } from './profiles'
-export { findProjectRoot, initProject } from './project'
+export { findProjectRoot, initProject, projectInfo } from './project'
 export type {
   BuildImageOptions,
   BuildProfileOptions,
@@ -54,6 +54,7 @@ export type {
   ProgressEvent,
   ProgressOptions,
   PoolOptions,
+  ProjectInfo,
   ProjectOptions,
   PullImageOptions,
   RebootOptions,

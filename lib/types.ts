@@ -501,3 +501,24 @@ export interface HistoryLine {
   timedOut: boolean
   truncated: boolean
 }
+
+// ---- The project in force (projectInfo; the CLI's `status` and `logs`) ----
+
+/** What {@link projectInfo} reports: where a project lives and the configuration in force. */
+export interface ProjectInfo {
+  /** The directory holding `.pocket-dock/`. */
+  root: string
+  /** `.pocket-dock/instances/`: one directory per persistent container (`history.jsonl`, `logs/`). */
+  instancesDir: string
+  /** `project_name`, or the root directory's name. */
+  projectName: string
+  defaultProfile: string | null
+  defaultPersist: boolean
+  autoLog: boolean
+  /** Bytes. */
+  maxLogSize: number
+  maxLogsPerInstance: number
+  retentionDays: number
+  socket: string | null
+  logLevel: 'error' | 'warn' | 'info' | 'debug'
+}

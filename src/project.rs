@@ -76,3 +76,41 @@ pub fn take_journal_warnings() -> Vec<String> {
 pub fn flush_journals() {
     core::journal::flush_all()
 }
+
+// ---- projectInfo: the project in force (the CLI's `status` and `logs`) ----
+
+/// A project's root, its instance directory and the configuration in force.
+#[napi(object)]
+pub struct NativeProjectInfo {
+    pub root: String,
+    pub instances_dir: String,
+    pub project_name: String,
+    pub default_profile: Option<String>,
+    pub default_persist: bool,
+    pub auto_log: bool,
+    pub max_log_size: f64,
+    pub max_logs_per_instance: u32,
+    pub retention_days: u32,
+    pub socket: Option<String>,
+    pub log_level: String,
+}
+
+/// The project at `root` (default: the nearest from the cwd up).
+#[napi]
+pub fn project_info(env: &Env, root: Option<String>) -> Result<NativeProjectInfo> {
+    let p = core::project::open_or_find(root.map(PathBuf::from).as_deref()).map_err(|e| js_error(env, e))?;
+    let s = p.settings.clone();
+    Ok(NativeProjectInfo {
+        root: p.root.display().to_string(),
+        instances_dir: p.instances_dir().display().to_string(),
+        project_name: s.project_name,
+        default_profile: s.default_profile,
+        default_persist: s.default_persist,
+        auto_log: s.auto_log,
+        max_log_size: s.max_log_size as f64,
+        max_logs_per_instance: s.max_logs_per_instance,
+        retention_days: s.retention_days,
+        socket: s.socket,
+        log_level: format!("{:?}", s.log_level).to_lowercase(),
+    })
+}

@@ -227,3 +227,17 @@ pub fn remove_instance_dir(root: &Path, name: &str) -> Result<()> {
         Err(e) => Err(io_error(&dir, "remove the instance directory", e)),
     }
 }
+
+// ---- The project in force, for the CLI's `status` and `logs` ----
+
+/// The project at `root`, or (without one) the nearest from the current
+/// directory up; none is `ProjectNotInitialized`.
+pub fn open_or_find(root: Option<&Path>) -> Result<Project> {
+    let root = match root {
+        Some(r) => r.to_path_buf(),
+        None => find_root(None)?.ok_or_else(|| Error::ProjectNotInitialized {
+            detail: "no .pocket-dock/pocket-dock.yaml in the current directory or above it".into(),
+        })?,
+    };
+    Project::open(&root)
+}
