@@ -5,7 +5,7 @@
 // run through each; TLS and SSH failures are typed; DOCKER_HOST with
 // DOCKER_TLS_VERIFY and a Docker context are picked up by discovery.
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -325,6 +325,43 @@ describe('discovery from the docker CLI environment', { timeout: 120_000 }, () =
     writeFileSync(join(config, 'config.json'), JSON.stringify({ currentContext: 'pd-tls' }))
     const current = inChild(script, { ...clean, DOCKER_CONFIG: config }) as Record<string, unknown>
     assert.equal(current.source, 'Docker context "pd-tls"')
+  })
+
+  it('the CLI reaches the remote engine: --host with the TLS files, and ssh://', () => {
+    const bin = join(root, 'dist', 'cli', 'bin.js')
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, [bin, ...args], { cwd: state, encoding: 'utf8', timeout: 120_000 })
+    const t = tls()
+    const viaTls = [
+      '--host',
+      `tcp://127.0.0.1:${tlsPort()}`,
+      '--tlscacert',
+      t.ca,
+      '--tlscert',
+      t.cert,
+      '--tlskey',
+      t.key,
+    ]
+    for (const flags of [viaTls, ['--host', overSsh().host as string]]) {
+      const status = JSON.parse(cli(...flags, 'status', '--json')) as { engines: { ok: boolean; kind: string }[] }
+      assert.deepEqual(
+        status.engines.map((e) => [e.ok, e.kind]),
+        [[true, kind]],
+      )
+      const name = `pd-remote-cli-${randomBytes(3).toString('hex')}`
+      cli(...flags, 'create', '--image', IMAGE, '--name', name)
+      try {
+        assert.equal(cli(...flags, 'run', name, '--', 'echo', 'remote'), 'remote\n')
+      } finally {
+        cli(...flags, 'destroy', name, '-y')
+      }
+    }
+    // Without the CA, the engine's certificate is not trusted: one line, exit 1.
+    const failed = spawnSync(process.execPath, [bin, '--host', `tcp://127.0.0.1:${tlsPort()}`, 'list'], {
+      cwd: state,
+      encoding: 'utf8',
+    })
+    assert.equal(failed.status, 1, failed.stderr)
   })
 
   it('engines() reports every configured engine with its latency', async () => {

@@ -5,10 +5,11 @@
  * reaches the engine.
  */
 import { InvalidArgumentError } from 'commander'
+import { engineAddress } from '../host'
 
 /** The global options, as every handler sees them. */
 export interface Ctx {
-  /** The engine socket from `--socket`/`--host` (undefined: the API's discovery). */
+  /** The engine address from `--socket`/`--host` and the TLS flags (undefined: the API's discovery). */
   socketPath?: string
   json: boolean
   verbose: boolean
@@ -17,11 +18,42 @@ export interface Ctx {
 /** A command line that makes no sense beyond what the parser checks: exit 2, with the command's help. */
 export class UsageError extends Error {}
 
-/** `--host unix:///path` → the socket path; other schemes are refused for now. */
-export function hostToSocket(host: string): string {
-  const m = /^unix:\/\/(\/.+)$/.exec(host)
-  if (!m) throw new InvalidArgumentError('use unix:///path/to/engine.sock (or --socket PATH)')
-  return m[1]
+/** `--host URL`: an engine address the API takes (see docs/remote.md). */
+export function checkHost(host: string): string {
+  if (!/^(unix|tcp|ssh|npipe):\/\/./.test(host)) {
+    throw new InvalidArgumentError('use unix:///path, tcp://host:port, ssh://user@host[:port] or npipe:////./pipe/name')
+  }
+  return host
+}
+
+/** The global options as commander parsed them. */
+export interface GlobalFlags {
+  socket?: string
+  host?: string
+  tlscacert?: string
+  tlscert?: string
+  tlskey?: string
+  allowInsecure?: boolean
+  json?: boolean
+  verbose?: boolean
+}
+
+/**
+ * The handlers' context from the global options: `--host` with its TLS
+ * files folded into the one engine address the API takes (as `engineAddress`
+ * does for `host` + `tls`). A flag combination the API refuses is a usage error.
+ */
+export function contextOf(g: GlobalFlags): Ctx {
+  if (g.socket !== undefined && g.host !== undefined) throw new UsageError('give --socket or --host, not both')
+  const tls = g.tlscacert === undefined ? undefined : { ca: g.tlscacert, cert: g.tlscert, key: g.tlskey }
+  if (tls === undefined && (g.tlscert !== undefined || g.tlskey !== undefined)) {
+    throw new UsageError('--tlscert and --tlskey need --tlscacert (the CA that signed the engine certificate)')
+  }
+  return {
+    socketPath: engineAddress({ socketPath: g.socket, host: g.host, tls, allowInsecure: g.allowInsecure }),
+    json: g.json === true,
+    verbose: g.verbose === true,
+  }
 }
 
 /** Collects a repeatable option into an array. */

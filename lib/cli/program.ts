@@ -9,7 +9,9 @@
 import { Command, Option } from 'commander'
 import {
   collect,
-  hostToSocket,
+  checkHost,
+  contextOf,
+  type GlobalFlags,
   parseEnv,
   parseMem,
   parsePair,
@@ -40,10 +42,9 @@ let exitCode = 0
 function lazy<M extends keyof Modules>(mod: M, fn: keyof ReturnType<Modules[M]>) {
   return async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command
-    const g = cmd.optsWithGlobals() as { socket?: string; host?: string; json?: boolean; verbose?: boolean }
-    const ctx: Ctx = { socketPath: g.socket ?? g.host, json: g.json === true, verbose: g.verbose === true }
-    const handler = (modules[mod]() as unknown as Record<string, Handler>)[fn as string]
     try {
+      const ctx: Ctx = contextOf(cmd.optsWithGlobals() as GlobalFlags)
+      const handler = (modules[mod]() as unknown as Record<string, Handler>)[fn as string]
       exitCode = (await handler(ctx, all.slice(0, -2), cmd.opts(), cmd)) ?? 0
     } catch (err) {
       // Bad input the API refused before reaching the engine is a usage
@@ -67,7 +68,19 @@ export function buildProgram(): Command {
     .description('Local container sandboxes on Docker or Podman: create, run, shell, files, images.')
     .version(readVersion(), '-V, --version', 'print the version')
     .option('--socket <path>', "the engine's Unix socket (default: POCKET_DOCK_SOCKET, DOCKER_HOST, then discovery)")
-    .addOption(new Option('--host <url>', 'the engine as a URL (unix:///path)').argParser(hostToSocket))
+    .addOption(
+      new Option(
+        '--host <url>',
+        'the engine: unix:///path, tcp://host:port, ssh://user@host[:port] (docs/remote.md)',
+      ).argParser(checkHost),
+    )
+    .option(
+      '--tlscacert <file>',
+      'with a tcp:// --host: the CA that signed the engine certificate (the only one trusted)',
+    )
+    .option('--tlscert <file>', 'with --tlscacert: the client certificate the engine checks')
+    .option('--tlskey <file>', "with --tlscert: the client certificate's key")
+    .option('--allow-insecure', 'allow plain (unencrypted) TCP to a host other than loopback')
     .option('--json', 'print data as JSON (JSON Lines for streams and logs), nothing else on stdout')
     .option('--verbose', 'more detail: error details, build output')
     .helpOption('-h, --help', 'show help')

@@ -7,10 +7,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   doctor as checkProject,
+  engines,
   findProjectRoot,
   initProject,
   listContainers,
+  ping,
   projectInfo,
+  type EngineStatus,
   type HistoryLine,
 } from '../../index'
 import type { Ctx } from '../context'
@@ -57,11 +60,15 @@ export async function init(ctx: Ctx, [path]: string[], o: Opts): Promise<void> {
 export async function status(ctx: Ctx): Promise<void> {
   const root = findProjectRoot()
   const project = root === null ? null : projectInfo(root)
+  // The engine asked for, or every configured one (each probed at once).
+  const probed: EngineStatus[] =
+    ctx.socketPath === undefined ? await engines() : [await ping({ socketPath: ctx.socketPath })]
   const all = await listContainers({ socketPath: ctx.socketPath, project: project?.projectName })
   const running = all.filter((c) => c.status === 'running').length
   const instances = project && existsSync(project.instancesDir) ? readdirSync(project.instancesDir).length : 0
   const data = {
     project: project && { name: project.projectName, root: project.root, instances },
+    engines: probed.map((e) => ({ ...e, error: e.error === null ? null : e.error.message })),
     containers: all.length,
     running,
     stopped: all.length - running,
@@ -76,6 +83,17 @@ export async function status(ctx: Ctx): Promise<void> {
     `${data.containers} (${color.green(`${running} running`)}, ${color.yellow(`${data.stopped} stopped`)})`,
   ])
   fields(pairs)
+  say('')
+  table(
+    ['ENGINE', 'FOUND BY', 'STATUS', 'VERSION', 'PING'],
+    probed.map((e) => [
+      color.cyan(e.host),
+      e.source,
+      e.ok ? color.green('answers') : color.red('no answer'),
+      e.ok ? `${e.kind} ${e.version}` : color.dim(e.error?.message.split(/[.:]/)[0] ?? ''),
+      e.latencyMs === null ? '' : `${e.latencyMs.toFixed(1)} ms`,
+    ]),
+  )
   if (all.length > 0) {
     say('')
     table(
