@@ -12,8 +12,6 @@ import { checkObject, checkPath, checkSignal, checkString } from './validate'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions, WaitOptions } from './types'
 import { watchJournal } from './project'
 
-type Buffered = { encoding: 'buffer' }
-
 /** A callback of `onStdout`/`onStderr` (text, also for processes started with `encoding: 'buffer'`). */
 export type OutputCallback = (container: AsyncContainer, data: string) => void
 /** A callback of `onExit`. */
@@ -76,11 +74,17 @@ export class AsyncContainer {
    * A timeout kills the command inside the container (`timedOut: true`); an
    * aborted `signal` kills it and rejects with {@link AbortError}.
    */
-  run(cmd: Command, opts: RunOptions & Buffered & { stream: true; detach?: false }): Promise<AsyncExecStream<Buffer>>
+  run(
+    cmd: Command,
+    opts: RunOptions & { encoding: 'buffer' } & { stream: true; detach?: false },
+  ): Promise<AsyncExecStream<Buffer>>
   run(cmd: Command, opts: RunOptions & { stream: true; detach?: false }): Promise<AsyncExecStream>
-  run(cmd: Command, opts: RunOptions & Buffered & { detach: true; stream?: false }): Promise<AsyncProcess<Buffer>>
+  run(
+    cmd: Command,
+    opts: RunOptions & { encoding: 'buffer' } & { detach: true; stream?: false },
+  ): Promise<AsyncProcess<Buffer>>
   run(cmd: Command, opts: RunOptions & { detach: true; stream?: false }): Promise<AsyncProcess>
-  run(cmd: Command, opts: RunOptions & Buffered): Promise<ExecResult<Buffer>>
+  run(cmd: Command, opts: RunOptions & { encoding: 'buffer' }): Promise<ExecResult<Buffer>>
   run(cmd: Command, opts?: RunOptions): Promise<ExecResult>
   async run(
     cmd: Command,

@@ -50,8 +50,11 @@ export class EngineConnectionError extends SocketConnectionError {
   override readonly code: string = 'ENGINE_CONNECTION_ERROR'
   constructor(
     message: string,
+    /** The engine address, e.g. `tcp://host:2376` or `ssh://user@host`. */
     readonly host: string,
+    /** How it was configured: `host`, `DOCKER_HOST`, `Docker context "x"`, … */
     readonly foundBy: string,
+    /** Why connecting failed: `tls`, `auth`, `refused`, `protocol`, `unreachable`, `remote` or `other`. */
     readonly reason: string,
     detail: string,
   ) {
@@ -238,7 +241,9 @@ export class ProjectError extends PocketDockError {
   override readonly code: string = 'PROJECT_ERROR'
   constructor(
     message: string,
+    /** The file or directory. */
     readonly path: string,
+    /** What went wrong with it (the system's words). */
     readonly detail: string,
   ) {
     super(message)
@@ -254,8 +259,11 @@ export class ProjectConfigError extends ProjectError {
   override readonly code: string = 'PROJECT_CONFIG_ERROR'
   constructor(
     message: string,
+    /** The config file. */
     readonly file: string,
+    /** The line of the mistake, from 1 (null when the parser could not say). */
     readonly line: number | null,
+    /** The key in error, e.g. `persistence.max_log_size` (null for bad YAML). */
     readonly key: string | null,
     detail: string,
   ) {

@@ -105,6 +105,7 @@ export interface TlsOptions {
   ca: string
   /** The client certificate the engine checks (with `key`). */
   cert?: string
+  /** The key of the client certificate (with `cert`). */
   key?: string
 }
 
@@ -128,9 +129,11 @@ export interface EngineStatus {
   source: string
   /** Whether it answered a ping. */
   ok: boolean
+  /** Which engine answered (null: none did). */
   kind: 'docker' | 'podman' | null
   /** The engine's version (`20.10.24`, `4.3.1`). */
   version: string | null
+  /** The API version the engine speaks (`1.41`). */
   apiVersion: string | null
   /** One ping's round trip over an open connection, in milliseconds. */
   latencyMs: number | null
@@ -493,12 +496,17 @@ export interface DoctorReport {
 export interface HistoryLine {
   /** When the command started: RFC 3339, UTC, with milliseconds. */
   time: string
+  /** How it ran: blocking `run`, `stream`, `detach`, or a session's `sendAndWait`. */
   kind: 'run' | 'stream' | 'detach' | 'session'
+  /** The command as given; an argv array is shown shell-quoted, one line. */
   command: string
   /** -1 when the command was killed (timeout, shutdown) or its code is unknown. */
   exitCode: number
+  /** How long it ran, in milliseconds. */
   durationMs: number
+  /** It was killed at its timeout. */
   timedOut: boolean
+  /** Its output went past `maxOutput` (or the process's buffer) and was cut. */
   truncated: boolean
 }
 
@@ -512,13 +520,20 @@ export interface ProjectInfo {
   instancesDir: string
   /** `project_name`, or the root directory's name. */
   projectName: string
+  /** `default_profile`: the profile of a container created without `image`/`profile`. */
   defaultProfile: string | null
+  /** `default_persist`: whether containers are persistent unless `persist` says otherwise. */
   defaultPersist: boolean
+  /** `auto_log`: whether the output of commands goes to the instance's `logs/`. */
   autoLog: boolean
-  /** Bytes. */
+  /** `max_log_size`, in bytes: a log file is rotated at this size. */
   maxLogSize: number
+  /** `max_logs_per_instance`: rotated log files kept per container. */
   maxLogsPerInstance: number
+  /** `retention_days`: log files older than this are removed. */
   retentionDays: number
+  /** `socket`: the engine this project uses (null: discovery). */
   socket: string | null
+  /** `log_level`: at `error`, the journal's warnings are silenced. */
   logLevel: 'error' | 'warn' | 'info' | 'debug'
 }

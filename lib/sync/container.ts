@@ -8,7 +8,6 @@ import { checkCommand, toRunInput, type Command } from '../run-input'
 import { checkObject, checkPath, checkString } from '../validate'
 import type { ContainerInfo, RebootOptions, RunOptions, ShutdownOptions } from '../types'
 
-type Buffered = { encoding: 'buffer' }
 import { ExecStream } from './exec-stream'
 import { Process } from './process'
 import { Session } from './session'
@@ -59,11 +58,14 @@ export class Container {
   }
 
   /** Runs `cmd` and returns its {@link ExecResult}; `stream: true` → {@link ExecStream}; `detach: true` → {@link Process}. */
-  run(cmd: Command, opts: SyncRunOptions & Buffered & { stream: true; detach?: false }): ExecStream<Buffer>
+  run(
+    cmd: Command,
+    opts: SyncRunOptions & { encoding: 'buffer' } & { stream: true; detach?: false },
+  ): ExecStream<Buffer>
   run(cmd: Command, opts: SyncRunOptions & { stream: true; detach?: false }): ExecStream
-  run(cmd: Command, opts: SyncRunOptions & Buffered & { detach: true; stream?: false }): Process<Buffer>
+  run(cmd: Command, opts: SyncRunOptions & { encoding: 'buffer' } & { detach: true; stream?: false }): Process<Buffer>
   run(cmd: Command, opts: SyncRunOptions & { detach: true; stream?: false }): Process
-  run(cmd: Command, opts: SyncRunOptions & Buffered): ExecResult<Buffer>
+  run(cmd: Command, opts: SyncRunOptions & { encoding: 'buffer' }): ExecResult<Buffer>
   run(cmd: Command, opts?: SyncRunOptions): ExecResult
   run(
     cmd: Command,

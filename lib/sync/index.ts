@@ -73,6 +73,7 @@ export function prune(opts: ProjectOptions = {}): number {
 
 // ---- Projects (docs/projects.md) ----
 
+/** {@inheritDoc index!doctor} */
 export function doctor(opts: DoctorOptions = {}): DoctorReport {
   checkObject(opts, 'doctor(opts)')
   return callNativeSync(() => native.doctorSync(opts.projectRoot, engineAddress(opts)))

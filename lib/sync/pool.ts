@@ -4,7 +4,7 @@ import { startPool } from '../pool'
 import type { PoolOptions } from '../types'
 import { Container } from './container'
 
-/** {@inheritDoc async!AsyncPool} */
+/** {@inheritDoc index!AsyncPool} */
 export class Pool {
   readonly #native: native.NativePool
 
@@ -13,22 +13,22 @@ export class Pool {
     this.#native = nativePool
   }
 
-  /** {@inheritDoc async!AsyncPool.size} */
+  /** {@inheritDoc index!AsyncPool#size} */
   get size(): number {
     return this.#native.size
   }
 
-  /** {@inheritDoc async!AsyncPool.available} */
+  /** {@inheritDoc index!AsyncPool#available} */
   get available(): number {
     return this.#native.available
   }
 
-  /** {@inheritDoc async!AsyncPool.acquire} */
+  /** {@inheritDoc index!AsyncPool#acquire} */
   acquire(): Container {
     return new Container(callNativeSync(() => this.#native.acquireSync()))
   }
 
-  /** {@inheritDoc async!AsyncPool.close} */
+  /** {@inheritDoc index!AsyncPool#close} */
   close(): void {
     callNativeSync(() => this.#native.closeSync())
   }
@@ -39,7 +39,7 @@ export class Pool {
   }
 }
 
-/** {@inheritDoc async!createPool} */
+/** {@inheritDoc index!createPool} */
 export function createPool(opts: PoolOptions): Pool {
   return new Pool(startPool(opts, 'createPool'))
 }

@@ -51,6 +51,7 @@ export class Session {
     this.#listeners.push(fn)
     this.#poll ??= setInterval(() => this.#deliver(), OUTPUT_POLL_MS).unref()
   }
+  /** {@inheritDoc index!AsyncSession#close} */
   close(): void {
     this.#deliver()
     clearInterval(this.#poll)
