@@ -66,3 +66,15 @@ export function makeDir(files: Record<string, string | { content?: string; link?
   }
   return root
 }
+
+/** The first line a spawned fixture prints; rejects if it exits first (`what` says what it was doing). */
+export function firstLine(child: import('node:child_process').ChildProcess, what: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout?.on('data', (d) => {
+      out += d
+      if (out.includes('\n')) resolve(out.split('\n')[0])
+    })
+    child.on('exit', (code) => reject(new Error(`fixture exited with ${code} before ${what}`)))
+  })
+}

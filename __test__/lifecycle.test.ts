@@ -23,7 +23,7 @@ import {
   stopContainer,
   type AsyncContainer,
 } from 'pocket-dock'
-import { IMAGE, native, newContainer, socketPath, testOptions } from './helpers'
+import { IMAGE, firstLine, native, newContainer, socketPath, testOptions } from './helpers'
 
 const project = `pd-test-${randomBytes(4).toString('hex')}`
 
@@ -270,14 +270,7 @@ describe('the reaper', () => {
     const child = spawn(process.execPath, [fixture, socketPath ?? '', IMAGE, project, '3', '1'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      child.stdout.on('data', (d) => {
-        out += d
-        if (out.includes('\n')) resolve(out.split('\n')[0])
-      })
-      child.on('exit', (code) => reject(new Error(`fixture exited with ${code} before creating containers`)))
-    })
+    const line = await firstLine(child, 'creating containers')
     const made = JSON.parse(line) as { name: string; persist: boolean }[]
     const ephemeral = made.filter((m) => !m.persist).map((m) => m.name)
     const persistent = made.filter((m) => m.persist).map((m) => m.name)

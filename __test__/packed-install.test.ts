@@ -1,6 +1,7 @@
 // What a user gets from `npm install pocket-dock`: the main package and this
 // machine's platform package, packed as for publishing and installed from the
-// two tarballs (`file:`, offline, no registry) into a fresh directory with a
+// two tarballs (`file:`: neither comes from a registry; the CLI's few
+// dependencies come from npm's cache, else the registry) into a fresh directory with a
 // PATH that holds no `cargo` or `rustc`. The README's first example then runs
 // from there as written, as ESM and as CommonJS — only its image is swapped
 // for the offline test image — and, on Node 24 and later, its `await using`
@@ -87,7 +88,7 @@ describe('packed install', { timeout: 600_000 }, () => {
     const platformTgz = packed(staged)
     execFileSync('mkdir', ['-p', app])
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }) + '\n')
-    npm(['install', '--offline', '--no-audit', '--no-fund', `file:${mainTgz}`, `file:${platformTgz}`], app)
+    npm(['install', '--prefer-offline', '--no-audit', '--no-fund', `file:${mainTgz}`, `file:${platformTgz}`], app)
   })
 
   after(() => rmSync(work, { recursive: true, force: true }))

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { createNewContainer, createPool, ImageNotFound, PoolClosed, type PoolOptions } from 'pocket-dock'
 import * as sync from 'pocket-dock/sync'
-import { engineCli, IMAGE, socketPath, testOptions } from './helpers'
+import { engineCli, firstLine, IMAGE, socketPath, testOptions } from './helpers'
 
 /** Options for a pool whose containers carry a label of their own, and that label's value. */
 function poolOptions(extra: Partial<PoolOptions> = {}): [PoolOptions, string] {
@@ -126,10 +126,7 @@ describe('createPool', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     )
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.once('data', () => resolve())
-      child.on('exit', (code) => reject(new Error(`fixture exited with ${code} before filling its pool`)))
-    })
+    await firstLine(child, 'filling its pool')
     assert.equal((await labelled(tag)).length, 3)
     child.kill('SIGKILL')
     await until('pooled containers end with their owner', async () => (await labelled(tag)).length === 0, 20)

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -17,13 +17,15 @@ import {
   createNewContainer,
   engines,
   listContainers,
+  exportImages,
+  importImages,
   listImages,
   ping,
   type CreateOptions,
   type SocketOptions,
 } from 'pocket-dock'
 import * as sync from 'pocket-dock/sync'
-import { IMAGE, engineKind } from './helpers'
+import { IMAGE, engineKind, firstLine } from './helpers'
 
 const root = join(__dirname, '..')
 const state = mkdtempSync(join(tmpdir(), 'pd-remote-'))
@@ -171,20 +173,25 @@ for (const [name, via] of [
       }
     })
 
+    it('moves images as archives over the remote connection: export to a client file, import back', async () => {
+      const file = join(state, `images-${name}.tar.gz`)
+      await exportImages([IMAGE], file, { ...via(), gzip: true })
+      assert.ok(statSync(file).size > 0)
+      const tags = await importImages(file, via())
+      assert.ok(
+        tags.some((t) => t.endsWith('pocket-dock-test/busybox:latest')),
+        JSON.stringify(tags),
+      )
+      rmSync(file)
+    })
+
     it('a SIGKILLed owner still ends its ephemeral containers on the remote engine', async () => {
       const fixture = join(__dirname, 'fixtures', 'hold-containers.mjs')
       const address = remoteAddress(via())
       const child = spawn(process.execPath, [fixture, address, IMAGE, project, '2', '0'], {
         stdio: ['ignore', 'pipe', 'inherit'],
       })
-      const line = await new Promise<string>((resolve, reject) => {
-        let out = ''
-        child.stdout.on('data', (d) => {
-          out += d
-          if (out.includes('\n')) resolve(out.split('\n')[0])
-        })
-        child.on('exit', (code) => reject(new Error(`fixture exited with ${code} before creating containers`)))
-      })
+      const line = await firstLine(child, 'creating containers')
       const made = (JSON.parse(line) as { name: string }[]).map((m) => m.name)
       const names = async () => (await listContainers({ ...via(), project })).map((l) => l.name)
       for (const n of made) assert.ok((await names()).includes(n))

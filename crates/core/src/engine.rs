@@ -241,6 +241,13 @@ impl Engine {
         }
     }
 
+    /// A new connection of its own to the engine — Unix socket, named pipe,
+    /// TLS or SSH alike — for an exchange whose request body streams (an
+    /// image load).
+    pub(crate) async fn connection(&self) -> std::io::Result<transport::Conn> {
+        self.dialer.dial().await
+    }
+
     /// GETs `path_and_query` on a connection of its own and returns the body,
     /// for the rare answer bollard's types cannot read (Podman's `stopped`
     /// state). A failure status is mapped for `op`.

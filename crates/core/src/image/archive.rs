@@ -408,9 +408,7 @@ async fn load(
     let socket_path = engine.socket_path();
     let connection_error =
         |e: std::io::Error| Error::from_engine(bollard::errors::Error::IOError { err: e }, Op::Engine { socket_path });
-    let stream = tokio::net::UnixStream::connect(socket_path)
-        .await
-        .map_err(connection_error)?;
+    let stream = engine.connection().await.map_err(connection_error)?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
         .await
         .map_err(|e| connection_error(std::io::Error::other(e)))?;
@@ -752,6 +750,7 @@ pub async fn import_from_path(
 /// Ends the wait of an open of the FIFO `path` that found no writer yet, by
 /// opening (and closing) it for writing: the abandoned open then returns,
 /// and its file is dropped.
+#[cfg(unix)]
 fn release_fifo(path: &str) {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
@@ -761,6 +760,10 @@ fn release_fifo(path: &str) {
             .open(path);
     }
 }
+
+/// Windows has no FIFOs in the file system: nothing waits.
+#[cfg(not(unix))]
+fn release_fifo(_path: &str) {}
 
 /// The names in a load answer: Docker's `Loaded image: x:1` or `Loaded image
 /// ID: sha256:…`, Podman's `Loaded image: localhost/x:1` or

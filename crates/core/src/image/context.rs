@@ -20,11 +20,8 @@
 //! bytes it gained after that are cut, and a file that shrank ends the stream
 //! with an error naming it, so the tar is never corrupt.
 
-use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read, Write};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -159,17 +156,42 @@ pub struct Findings {
     pub escaping_links: Vec<String>,
 }
 
-/// Opens the ignore file without following a link and without blocking, and
-/// reads it only if the handle is a regular file. `None`: there is none.
-fn read_ignore_file(path: &Path) -> Result<Option<String>> {
-    let file = match fs::OpenOptions::new()
+/// Opens `path` for reading without following a final symlink and without
+/// blocking on a FIFO; the callers then look at what was opened.
+#[cfg(unix)]
+fn open_unfollowed(path: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .open(path)
-    {
+}
+
+/// Windows has no FIFOs in the file system, and the walk's
+/// `symlink_metadata` already told links apart: a plain open.
+#[cfg(windows)]
+fn open_unfollowed(path: &Path) -> io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+/// Whether opening failed because the path is a symlink (`O_NOFOLLOW`).
+fn refused_as_link(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    return e.raw_os_error() == Some(libc::ELOOP);
+    #[cfg(not(unix))]
+    return {
+        let _ = e;
+        false
+    };
+}
+
+/// Opens the ignore file without following a link and without blocking, and
+/// reads it only if the handle is a regular file. `None`: there is none.
+fn read_ignore_file(path: &Path) -> Result<Option<String>> {
+    let file = match open_unfollowed(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+        Err(e) if refused_as_link(&e) => {
             return Err(invalid(format!(
                 "{} is a symlink, not a regular file: make it a plain file",
                 path.display()
@@ -430,11 +452,7 @@ fn append_entry(
     } else if kind.is_file() {
         // Without blocking (a file swapped for a FIFO since the walk saw it),
         // and sized by the handle, which is what is read.
-        let file = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(|e| named(path, e))?;
+        let file = open_unfollowed(path).map_err(|e| named(path, e))?;
         let now = file.metadata().map_err(|e| named(path, e))?;
         if !now.is_file() {
             return Err(io::Error::other(format!(
@@ -460,9 +478,9 @@ fn append_entry(
         // Directories, FIFOs and devices: the header says it all.
         header.set_size(0);
         let rel = if kind.is_dir() {
-            let mut bytes = rel.as_os_str().as_bytes().to_vec();
-            bytes.push(b'/');
-            PathBuf::from(OsString::from_vec(bytes))
+            let mut name = rel.as_os_str().to_owned();
+            name.push("/");
+            PathBuf::from(name)
         } else {
             rel.to_path_buf()
         };
