@@ -34,9 +34,9 @@ function ctx(files: Parameters<typeof makeDir>[0]): string {
   return d
 }
 
-/** Image ids on the engine, by the engine's own CLI. */
-async function imageIds(): Promise<Set<string>> {
-  return new Set((await engineCli(['images', '-aq', '--no-trunc'])).split('\n').filter(Boolean))
+/** Image ids on the engine (those `filter` keeps), by the engine's own CLI. */
+async function imageIds(filter: string[] = []): Promise<Set<string>> {
+  return new Set((await engineCli(['images', '-aq', '--no-trunc', ...filter])).split('\n').filter(Boolean))
 }
 /** Containers on the engine, including Podman's build containers. */
 async function allContainers(): Promise<string> {
@@ -131,8 +131,10 @@ describe('buildImage', () => {
     assert.match(err.detail, /3/)
     assert.ok(!(await allContainers()).includes('oops-from-the-step'), 'no build container is left')
     // What the engine keeps of a failed build is its cache of the steps that
-    // worked, as `docker build` leaves it; never the failed step's container.
-    for (const i of await imageIds())
+    // worked (untagged), as `docker build` leaves it; never the failed step's
+    // container. Only untagged images are removed: tests running alongside
+    // have tagged images of their own.
+    for (const i of await imageIds(['--filter', 'dangling=true']))
       if (!before.has(i)) await removeImage(i, { socketPath, force: true }).catch(() => {})
   })
 
@@ -198,26 +200,27 @@ describe('buildImage', () => {
   })
 
   it('bad input is a TypeError before the engine is called, and builds nothing', async () => {
+    // One tag for every bad build: none of them may leave it on the engine.
+    const x = tag('x')
     const context = ctx({ Dockerfile: `FROM ${IMAGE}\n`, 'file.txt': 'x' })
     const outside = ctx({ Dockerfile: `FROM ${IMAGE}\n` })
     const bad: [string, Parameters<typeof buildImage>[0], RegExp][] = [
-      ['a missing context', { context: join(context, 'nope'), tag: tag('x') }, /cannot be read/],
-      ['a context that is a file', { context: join(context, 'file.txt'), tag: tag('x') }, /not a directory/],
+      ['a missing context', { context: join(context, 'nope'), tag: x }, /cannot be read/],
+      ['a context that is a file', { context: join(context, 'file.txt'), tag: x }, /not a directory/],
       ['an invalid tag', { context, tag: 'Not A Tag' }, /not a valid image reference/],
       [
         'a Dockerfile outside the context',
-        { context, dockerfile: join(outside, 'Dockerfile'), tag: tag('x') },
+        { context, dockerfile: join(outside, 'Dockerfile'), tag: x },
         /outside the build context/,
       ],
       [
         'a Dockerfile that climbs out',
-        { context, dockerfile: `../${outside.split('/').pop()}/Dockerfile`, tag: tag('x') },
+        { context, dockerfile: `../${outside.split('/').pop()}/Dockerfile`, tag: x },
         /outside the build context/,
       ],
-      ['a missing Dockerfile', { context, dockerfile: 'Nope', tag: tag('x') }, /cannot be read/],
-      ['a build arg with =', { context, tag: tag('x'), buildArgs: { 'A=B': '1' } }, /build arg/],
+      ['a missing Dockerfile', { context, dockerfile: 'Nope', tag: x }, /cannot be read/],
+      ['a build arg with =', { context, tag: x, buildArgs: { 'A=B': '1' } }, /build arg/],
     ]
-    const before = await imageIds()
     for (const [what, opts, text] of bad) {
       await assert.rejects(buildImage({ ...opts, socketPath }), (e: Error) => {
         assert.ok(e instanceof TypeError, `${what}: ${e}`)
@@ -226,9 +229,10 @@ describe('buildImage', () => {
       })
     }
     writeFileSync(join(context, '.dockerignore'), 'ok\n[z-a\n')
-    await assert.rejects(buildImage({ context, tag: tag('x'), socketPath }), /\.dockerignore line 2/)
-    await assert.rejects(buildImage({ context, tag: tag('x'), socketPath, onProgress: 5 as never }), TypeError)
-    assert.deepEqual(await imageIds(), before, 'nothing was built')
+    await assert.rejects(buildImage({ context, tag: x, socketPath }), /\.dockerignore line 2/)
+    await assert.rejects(buildImage({ context, tag: x, socketPath, onProgress: 5 as never }), TypeError)
+    // Nothing was built (other tests may be building images of their own meanwhile).
+    assert.equal((await engineCli(['images', '-q', x])).trim(), '', 'nothing was built')
   })
 })
 
