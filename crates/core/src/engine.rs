@@ -335,6 +335,17 @@ impl Engine {
     }
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters (a query
+/// value such as a JSON filter).
+pub(crate) fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// One client per host string. A std mutex is enough: it is held only to look
 /// up or insert, never across an await.
 static ENGINES: Lazy<Mutex<HashMap<String, Arc<Engine>>>> = Lazy::new(|| Mutex::new(HashMap::new()));

@@ -21,5 +21,8 @@ pub const OPTIONS: &str = "pocket-dock.options";
 /// On images: how pocket-dock made the image (`build`, `snapshot`), so
 /// `listImages()` finds pocket-dock's images among the engine's.
 pub const IMAGE: &str = "pocket-dock.image";
+/// On images pocket-dock builds: a value of that build's own, to find its
+/// image when the engine's answer did not name it.
+pub const BUILD: &str = "pocket-dock.build";
 /// The prefix of every label above; users may not set labels under it.
 pub const RESERVED_PREFIX: &str = "pocket-dock.";

@@ -191,7 +191,10 @@ async fn list_labelled(engine: &Engine, extra: Option<&str>) -> Result<Vec<Summa
     let filters = serde_json::json!({ "label": wanted }).to_string();
     let body = engine
         .raw_get(
-            &format!("/containers/json?all=1&filters={}", percent_encode(&filters)),
+            &format!(
+                "/containers/json?all=1&filters={}",
+                crate::engine::percent_encode(&filters)
+            ),
             Op::Engine {
                 socket_path: engine.socket_path(),
             },
@@ -200,16 +203,6 @@ async fn list_labelled(engine: &Engine, extra: Option<&str>) -> Result<Vec<Summa
     serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
         detail: format!("unreadable container list: {e}"),
     })
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Force-removes every managed container that also carries label `key`

@@ -114,6 +114,8 @@ pub async fn run(
     let Prepared { spec, context } = prepared;
     let mut image_labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
     image_labels.insert(labels::IMAGE.into(), "build".into());
+    let nonce = format!("{:016x}", rand::random::<u64>());
+    image_labels.insert(labels::BUILD.into(), nonce.clone());
     let options = BuildImageOptions {
         t: Some(spec.tag.clone()),
         dockerfile: context.dockerfile().to_string(),
@@ -168,7 +170,16 @@ pub async fn run(
         Some(id) if id.starts_with("sha256:") => Ok(id),
         // A short id from `Successfully built`: the engine completes it.
         Some(short) => super::local::image_id(engine, &short).await,
-        None => super::local::image_id(engine, &spec.tag).await,
+        // Not by tag: a concurrent build of the same tag may hold it by now.
+        None => super::local::id_by_label(engine, &format!("{}={nonce}", labels::BUILD))
+            .await?
+            .ok_or_else(|| Error::ImageBuild {
+                image: spec.tag.clone(),
+                detail: "the engine reported success but no image carries this build's label".into(),
+                step: None,
+                instruction: None,
+                log_tail: Vec::new(),
+            }),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use bollard::query_parameters::{ListContainersOptions, RemoveImageOptions};
+use bollard::query_parameters::RemoveImageOptions;
 
 use crate::engine::{Engine, EngineKind};
 use crate::error::{Error, Op, Result};
@@ -45,6 +45,28 @@ pub async fn image_id(engine: &Engine, image: &str) -> Result<String> {
         .await
         .map_err(|e| Error::from_engine(e, Op::Image { image }))?;
     Ok(normalize_id(inspected.id.unwrap_or_default()))
+}
+
+/// The id of the image carrying label `key=value`, if one does.
+pub async fn id_by_label(engine: &Engine, label: &str) -> Result<Option<String>> {
+    #[derive(serde::Deserialize)]
+    struct Listed {
+        #[serde(rename = "Id")]
+        id: String,
+    }
+    let filters = serde_json::json!({ "label": [label] }).to_string();
+    let body = engine
+        .raw_get(
+            &format!("/images/json?filters={}", crate::engine::percent_encode(&filters)),
+            Op::Engine {
+                socket_path: engine.socket_path(),
+            },
+        )
+        .await?;
+    let found: Vec<Listed> = serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
+        detail: format!("unreadable image list: {e}"),
+    })?;
+    Ok(found.into_iter().next().map(|i| normalize_id(i.id)))
 }
 
 /// Podman gives some ids as bare hex; Docker always as `sha256:…`.
@@ -149,23 +171,30 @@ pub async fn remove(engine: &Engine, image: &str, force: bool) -> Result<()> {
         .map_err(|e| removal_error(e, image))
 }
 
-/// The names of the containers (running or not) made from image `id`.
+/// The names of the containers (running or not) made from image `id`. A raw
+/// GET read into just the fields needed: bollard cannot read the list when
+/// Podman reports a container as `stopped`.
 async fn containers_using(engine: &Engine, id: &str) -> Result<Vec<String>> {
-    let all = engine
-        .docker()
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            ..Default::default()
-        }))
-        .await
-        .map_err(|e| {
-            Error::from_engine(
-                e,
-                Op::Engine {
-                    socket_path: engine.socket_path(),
-                },
-            )
-        })?;
+    #[derive(serde::Deserialize)]
+    struct Listed {
+        #[serde(rename = "Id")]
+        id: String,
+        #[serde(rename = "Names", default)]
+        names: Option<Vec<String>>,
+        #[serde(rename = "ImageID", default)]
+        image_id: Option<String>,
+    }
+    let body = engine
+        .raw_get(
+            "/containers/json?all=1",
+            Op::Engine {
+                socket_path: engine.socket_path(),
+            },
+        )
+        .await?;
+    let all: Vec<Listed> = serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
+        detail: format!("unreadable container list: {e}"),
+    })?;
     Ok(all
         .into_iter()
         .filter(|c| c.image_id.clone().map(normalize_id).as_deref() == Some(id))
@@ -173,8 +202,7 @@ async fn containers_using(engine: &Engine, id: &str) -> Result<Vec<String>> {
             c.names
                 .and_then(|n| n.into_iter().next())
                 .map(|n| n.trim_start_matches('/').to_string())
-                .or(c.id)
-                .unwrap_or_default()
+                .unwrap_or(c.id)
         })
         .collect())
 }
