@@ -241,6 +241,19 @@ impl Engine {
         }
     }
 
+    /// GETs `path_and_query` and reads its JSON answer as `T` (into just the
+    /// fields `T` names, so what bollard's types cannot read does not
+    /// matter); `what` names the answer in the error.
+    pub(crate) async fn raw_json<T: serde::de::DeserializeOwned>(&self, path_and_query: &str, what: &str) -> Result<T> {
+        let op = Op::Engine {
+            socket_path: &self.socket_path,
+        };
+        let body = self.raw_get(path_and_query, op).await?;
+        serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
+            detail: format!("unreadable {what}: {e}"),
+        })
+    }
+
     /// A new connection of its own to the engine — Unix socket, named pipe,
     /// TLS or SSH alike — for an exchange whose request body streams (an
     /// image load).

@@ -189,20 +189,11 @@ async fn list_labelled(engine: &Engine, extra: Option<&str>) -> Result<Vec<Summa
     let mut wanted = vec![format!("{}=true", labels::MANAGED)];
     wanted.extend(extra.map(str::to_string));
     let filters = serde_json::json!({ "label": wanted }).to_string();
-    let body = engine
-        .raw_get(
-            &format!(
-                "/containers/json?all=1&filters={}",
-                crate::engine::percent_encode(&filters)
-            ),
-            Op::Engine {
-                socket_path: engine.socket_path(),
-            },
-        )
-        .await?;
-    serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
-        detail: format!("unreadable container list: {e}"),
-    })
+    let path = format!(
+        "/containers/json?all=1&filters={}",
+        crate::engine::percent_encode(&filters)
+    );
+    engine.raw_json(&path, "container list").await
 }
 
 /// Force-removes every managed container that also carries label `key`

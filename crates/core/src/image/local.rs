@@ -55,17 +55,8 @@ pub async fn id_by_label(engine: &Engine, label: &str) -> Result<Option<String>>
         id: String,
     }
     let filters = serde_json::json!({ "label": [label] }).to_string();
-    let body = engine
-        .raw_get(
-            &format!("/images/json?filters={}", crate::engine::percent_encode(&filters)),
-            Op::Engine {
-                socket_path: engine.socket_path(),
-            },
-        )
-        .await?;
-    let found: Vec<Listed> = serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
-        detail: format!("unreadable image list: {e}"),
-    })?;
+    let path = format!("/images/json?filters={}", crate::engine::percent_encode(&filters));
+    let found: Vec<Listed> = engine.raw_json(&path, "image list").await?;
     Ok(found.into_iter().next().map(|i| normalize_id(i.id)))
 }
 
@@ -90,17 +81,7 @@ pub async fn list(engine: &Engine, all: bool) -> Result<Vec<ImageInfo>> {
         created: Option<i64>,
         labels: Option<HashMap<String, String>>,
     }
-    let body = engine
-        .raw_get(
-            "/images/json",
-            Op::Engine {
-                socket_path: engine.socket_path(),
-            },
-        )
-        .await?;
-    let summaries: Vec<Summary> = serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
-        detail: format!("unreadable image list: {e}"),
-    })?;
+    let summaries: Vec<Summary> = engine.raw_json("/images/json", "image list").await?;
     let mut images: Vec<ImageInfo> = summaries
         .into_iter()
         .map(|s| {
@@ -171,9 +152,9 @@ pub async fn remove(engine: &Engine, image: &str, force: bool) -> Result<()> {
         .map_err(|e| removal_error(e, image))
 }
 
-/// The names of the containers (running or not) made from image `id`. A raw
-/// GET read into just the fields needed: bollard cannot read the list when
-/// Podman reports a container as `stopped`.
+/// The names of the containers (running or not) made from image `id`. Read
+/// raw: bollard cannot read the list when Podman reports a container as
+/// `stopped`.
 async fn containers_using(engine: &Engine, id: &str) -> Result<Vec<String>> {
     #[derive(serde::Deserialize)]
     struct Listed {
@@ -184,17 +165,7 @@ async fn containers_using(engine: &Engine, id: &str) -> Result<Vec<String>> {
         #[serde(rename = "ImageID", default)]
         image_id: Option<String>,
     }
-    let body = engine
-        .raw_get(
-            "/containers/json?all=1",
-            Op::Engine {
-                socket_path: engine.socket_path(),
-            },
-        )
-        .await?;
-    let all: Vec<Listed> = serde_json::from_slice(&body).map_err(|e| Error::SocketCommunication {
-        detail: format!("unreadable container list: {e}"),
-    })?;
+    let all: Vec<Listed> = engine.raw_json("/containers/json?all=1", "container list").await?;
     Ok(all
         .into_iter()
         .filter(|c| c.image_id.clone().map(normalize_id).as_deref() == Some(id))
