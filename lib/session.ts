@@ -1,5 +1,6 @@
 import type { NativeSession } from '../binding.js'
 import { SessionClosed, argTypeError, callNative } from './errors'
+import { callSafely } from './callbacks'
 import { ExecResult } from './exec-result'
 import { checkObject } from './validate'
 import { checkCmd } from './validate'
@@ -79,13 +80,7 @@ export class AsyncSession {
     if (this.#native.closed) clearInterval(this.#poll)
     const data = this.#native.read()
     if (!data) return
-    for (const fn of this.#listeners) {
-      try {
-        fn(data)
-      } catch (err) {
-        process.emitWarning(`pocket-dock: an onOutput callback threw: ${String(err)}`, 'PocketDockCallbackWarning')
-      }
-    }
+    for (const fn of this.#listeners) callSafely(() => fn(data), 'onOutput')
   }
 
   #checkOpen(): void {

@@ -1,5 +1,6 @@
 import type { NativeSession } from '../../binding.js'
 import { SessionClosed, argTypeError, callNativeSync } from '../errors'
+import { callSafely } from '../callbacks'
 import { ExecResult } from '../exec-result'
 import { checkObject } from '../validate'
 import { checkCmd } from '../validate'
@@ -61,13 +62,7 @@ export class Session {
     if (this.#native.closed) clearInterval(this.#poll)
     const data = this.#listeners.length > 0 ? this.#native.read() : ''
     if (!data) return
-    for (const fn of this.#listeners) {
-      try {
-        fn(data)
-      } catch (err) {
-        process.emitWarning(`pocket-dock: an onOutput callback threw: ${String(err)}`, 'PocketDockCallbackWarning')
-      }
-    }
+    for (const fn of this.#listeners) callSafely(() => fn(data), 'onOutput')
   }
   /** `using s = c.session()` closes it at scope end. */
   [Symbol.dispose](): void {
